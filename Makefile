@@ -1,0 +1,21 @@
+# Two entry points for a fresh machine: `make run` (the main job) and `make test` (the suite).
+# Both create .venv with a suitable Python (>= 3.12) and install the project first.
+PY := .venv/bin/python
+STORE ?= results/govsim.duckdb
+
+.PHONY: setup run test bench clean
+
+setup:
+	@tools/bootstrap.sh dev
+
+run: setup
+	$(PY) -m experiments.cli main --store $(STORE)
+
+test: setup
+	$(PY) -m pytest -q -n 2
+
+bench: setup
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf results .pytest_cache
