@@ -46,13 +46,17 @@ class ParameterError(ValueError):
     loader, the CLI) can add the file and key they came from.
     """
 
-    def __init__(self, name: str, value: Any, allowed: str, *, where: str = "") -> None:
+    def __init__(self, name: str, value: Any, allowed: str, *, where: str = "", unknown: bool = False) -> None:
         self.name = name
         self.value = value
         self.allowed = allowed
         self.where = where
+        self.unknown = unknown
         prefix = f"{where}: " if where else ""
-        super().__init__(f"{prefix}parameter '{name}' = {value!r} is not allowed; {allowed}")
+        if unknown:
+            super().__init__(f"{prefix}unknown parameter '{name}'; {allowed}")
+        else:
+            super().__init__(f"{prefix}parameter '{name}' = {value!r} is not allowed; {allowed}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,8 +377,8 @@ def defaults() -> dict[str, Any]:
 def _unknown(name: str, where: str = "") -> ParameterError:
     close = difflib.get_close_matches(name, REGISTRY, n=3)
     hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-    return ParameterError(name, "(unknown name)", f"{hint}no such parameter; see docs/ODD.md for the {len(REGISTRY)} declared",
-                          where=where)
+    return ParameterError(name, None, f"{hint}see docs/ODD.md for the {len(REGISTRY)} declared parameters",
+                          where=where, unknown=True)
 
 
 def validate_value(name: str, value: Any, *, where: str = "") -> Any:
@@ -384,7 +388,6 @@ def validate_value(name: str, value: Any, *, where: str = "") -> Any:
     try:
         return REGISTRY[name].validate(value)
     except ParameterError as err:
-        err.where = where
         raise ParameterError(err.name, err.value, err.allowed, where=where) from None
 
 
@@ -428,7 +431,7 @@ def normalise_schedule(schedule: Iterable[Any] | None, *, where: str = "") -> tu
             raise ParameterError(repr(item), "(schedule entry)", "expected (month, name, value)", where=at)
         if isinstance(month, bool) or not isinstance(month, int) or month < 0:
             raise ParameterError(str(name), month, "the month of a change must be a whole number ≥ 0", where=at)
-        if name in REGISTRY and REGISTRY[name].kind == "structural" and name not in ("merge_rate",):
+        if name in REGISTRY and REGISTRY[name].kind == "structural":
             raise ParameterError(name, value, "structural parameters cannot be scheduled; set them as overrides",
                                  where=at)
         out.append(Change(int(month), name, validate_value(name, value, where=at)))
