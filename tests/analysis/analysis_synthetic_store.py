@@ -1,0 +1,167 @@
+"""A small synthetic results store (built once per session by conftest.py) with DuckDB following the schema in
+docs/ARCHITECTURE.md: 3 scenarios × 6 replicates × 25 months, with a replicate effect shared
+across scenarios (common random numbers) and one failed run."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+SCHEMA = """
+CREATE TABLE experiments(experiment_id VARCHAR PRIMARY KEY, name VARCHAR, kind VARCHAR, target VARCHAR,
+  created TIMESTAMP, seed UBIGINT, horizon INTEGER, spec JSON, manifest JSON, status VARCHAR);
+CREATE TABLE runs(experiment_id VARCHAR, run_id VARCHAR, scenario VARCHAR, design_point INTEGER,
+  replicate INTEGER, seed UBIGINT, params JSON, schedule JSON, status VARCHAR, attempts INTEGER,
+  started TIMESTAMP, finished TIMESTAMP, duration_s DOUBLE, worker VARCHAR, error VARCHAR,
+  PRIMARY KEY (experiment_id, run_id));
+CREATE TABLE timeseries(experiment_id VARCHAR, run_id VARCHAR, month INTEGER, output VARCHAR, value DOUBLE);
+CREATE TABLE summaries(experiment_id VARCHAR, run_id VARCHAR, output VARCHAR, value DOUBLE);
+CREATE TABLE scenarios(experiment_id VARCHAR, scenario VARCHAR, description VARCHAR, source_file VARCHAR,
+  sha256 VARCHAR, params JSON, schedule JSON);
+CREATE TABLE design(experiment_id VARCHAR, design_point INTEGER, factor VARCHAR, value DOUBLE, label VARCHAR);
+CREATE TABLE sensitivity_indices(experiment_id VARCHAR, analysis_id VARCHAR, method VARCHAR, output VARCHAR,
+  statistic VARCHAR, period VARCHAR, factor VARCHAR, factor2 VARCHAR, n INTEGER, value DOUBLE, conf DOUBLE,
+  created TIMESTAMP);
+"""
+
+# output -> (baseline level, per-scenario shift, replicate sd, noise sd)
+OUTPUTS = {
+    "participation_rate": (0.30, {"pay_reform": 0.02, "deadmin": 0.06}, 0.03, 0.005),
+    "participation_youth": (0.15, {"pay_reform": 0.01, "deadmin": 0.05}, 0.03, 0.005),
+    "participation_middle": (0.30, {"pay_reform": 0.02, "deadmin": 0.05}, 0.03, 0.005),
+    "participation_elderly": (0.50, {"pay_reform": 0.00, "deadmin": 0.04}, 0.03, 0.005),
+    "satisfied_share": (0.80, {"pay_reform": 0.03, "deadmin": 0.08}, 0.02, 0.005),
+    "efficacy_mean": (0.40, {"pay_reform": 0.01, "deadmin": 0.05}, 0.02, 0.005),
+    "turnover_annual": (0.25, {"pay_reform": -0.10, "deadmin": -0.04}, 0.03, 0.005),
+    "vacancy_rate": (0.12, {"pay_reform": -0.06, "deadmin": -0.02}, 0.02, 0.005),
+    "admin_share": (0.60, {"pay_reform": 0.00, "deadmin": -0.25}, 0.02, 0.005),
+    "service_coverage": (0.55, {"pay_reform": 0.03, "deadmin": 0.08}, 0.02, 0.005),
+    "wage_bill": (400000.0, {"pay_reform": 120000.0, "deadmin": 10000.0}, 8000.0, 2000.0),
+    "spending_per_resident": (20.0, {"pay_reform": 6.0, "deadmin": 1.0}, 0.8, 0.2),
+    "mystery_metric": (1.0, {"pay_reform": 0.0, "deadmin": 0.0}, 0.1, 0.01),
+}
+SCENARIOS = ["baseline", "pay_reform", "deadmin"]
+REPLICATES = 6
+HORIZON = 24
+EXP = "exp-compare-001"
+OLD_EXP = "exp-old-000"
+
+
+def _seed(r: int) -> int:
+    return 1000 + 17 * r
+
+
+def build_store(path: Path, *, with_network: bool = True, with_sensitivity: bool = True) -> Path:
+    rng = np.random.default_rng(7)
+    con = duckdb.connect(str(path))
+    con.execute(SCHEMA)
+    t0 = datetime(2026, 11, 1, 12, 0, 0)
+    spec = {"scenarios": SCENARIOS, "replicates": REPLICATES, "horizon": HORIZON}
+    manifest = {
+        "versions": {"python": "3.13.0", "numpy": "2.5", "mesa": "3.5.0", "govsim": "0.1.0"},
+        "git_commit": "abc1234", "executor": "serial", "seed_tree": {"root": 42},
+        "start": t0.isoformat(), "end": (t0 + timedelta(minutes=3)).isoformat(),
+    }
+    con.execute("INSERT INTO experiments VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [OLD_EXP, "old", "batch", "model.run:simulate", t0 - timedelta(days=3), 1, HORIZON,
+                 json.dumps({}), json.dumps({}), "done"])
+    con.execute("INSERT INTO experiments VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [EXP, "reform comparison", "compare", "model.run:simulate", t0, 42, HORIZON,
+                 json.dumps(spec), json.dumps(manifest), "done"])
+    params = {"baseline": {}, "pay_reform": {"pay_director": 2500, "pay_member": 1400},
+              "deadmin": {"admin_task_rate": 0.5, "pay_member": 1000}}
+    for s in SCENARIOS:
+        con.execute("INSERT INTO scenarios VALUES (?,?,?,?,?,?,?)",
+                    [EXP, s, f"{s} package", f"scenarios/{s}.toml", "0" * 64, json.dumps(params[s]), json.dumps([])])
+    rep_eff = {o: rng.normal(0, spec_[2], REPLICATES) for o, spec_ in OUTPUTS.items()}
+    ts_rows, sm_rows = [], []
+    months = np.arange(HORIZON + 1)
+    for s in SCENARIOS:
+        for r in range(REPLICATES):
+            run_id = f"{s}-r{r}"
+            failed = s == "deadmin" and r == REPLICATES - 1
+            con.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        [EXP, run_id, s, 0, r, _seed(r), json.dumps(params[s]), json.dumps([]),
+                         "failed" if failed else "ok", 1, t0, t0 + timedelta(seconds=5), 5.0 + r,
+                         "w0", "ValueError: boom" if failed else None])
+            if failed:
+                continue
+            for o, (lvl, shift, _, noise) in OUTPUTS.items():
+                end = lvl + shift.get(s, 0.0) + rep_eff[o][r]
+                ramp = lvl + (end - lvl) * (1 - np.exp(-months / 6.0))
+                series = ramp + rng.normal(0, noise, months.size)
+                ts_rows += [(EXP, run_id, int(m), o, float(v)) for m, v in zip(months, series)]
+                sm_rows.append((EXP, run_id, o, float(series[-12:].mean())))
+    con.executemany("INSERT INTO timeseries VALUES (?,?,?,?,?)", ts_rows)
+    con.executemany("INSERT INTO summaries VALUES (?,?,?,?)", sm_rows)
+    if with_sensitivity:
+        _insert_sensitivity(con)
+    if with_network:
+        _insert_network(con)
+    con.close()
+    return path
+
+
+FACTORS = ["pay_level", "admin_task_rate", "grid_size", "so_funding"]
+
+
+def _insert_sensitivity(con) -> None:
+    created = datetime(2026, 11, 2)
+    rows = []
+    s1 = {"pay_level": 0.45, "admin_task_rate": 0.30, "grid_size": 0.02, "so_funding": 0.10}
+    st = {"pay_level": 0.55, "admin_task_rate": 0.42, "grid_size": 0.04, "so_funding": 0.12}
+    for out in ("participation_rate", "turnover_annual"):
+        for n in (64, 128, 256, 512):
+            c = 0.6 / np.sqrt(n)
+            for f in FACTORS:
+                rows.append((EXP, "sobol-1", "sobol", out, "S1", "final", f, None, n, s1[f] + c * 0.3, c))
+                rows.append((EXP, "sobol-1", "sobol", out, "ST", "final", f, None, n, st[f] + c * 0.2, c))
+            if n == 512:
+                for i, f in enumerate(FACTORS):
+                    for g in FACTORS[i + 1:]:
+                        v = 0.08 if {f, g} == {"pay_level", "admin_task_rate"} else 0.005
+                        rows.append((EXP, "sobol-1", "sobol", out, "S2", "final", f, g, n, v, 0.02))
+        for f in FACTORS:
+            rows.append((EXP, "morris-1", "morris", out, "mu_star", "final", f, None, 40, st[f], 0.05))
+            rows.append((EXP, "morris-1", "morris", out, "sigma", "final", f, None, 40, st[f] * 0.6, None))
+    con.executemany("INSERT INTO sensitivity_indices VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [r + (created,) for r in rows])
+
+
+def _insert_network(con) -> None:
+    from analysis import network
+
+    con.execute(network.SNAPSHOT_DDL)
+    rng = np.random.default_rng(3)
+    snap, edges = [], []
+    for s in SCENARIOS:
+        run_id = f"{s}-r0"
+        snap.append((EXP, run_id, None, "street", "street_office", None, None, None, None))
+        for c in range(3):
+            cn = f"c{c}"
+            snap.append((EXP, run_id, c, cn, "community", None, None, None, None))
+            edges.append((EXP, run_id, "street", cn, "hierarchy"))
+            snap.append((EXP, run_id, c, f"cadre{c}", "cadre", None, None, None, None))
+            edges.append((EXP, run_id, cn, f"cadre{c}", "hierarchy"))
+            so = f"so{c}"
+            snap.append((EXP, run_id, c, so, "social_org", None, None, None, None))
+            edges.append((EXP, run_id, so, cn, "service"))
+            for g in range(3):
+                gn, gw = f"c{c}g{g}", f"gw{c}_{g}"
+                snap.append((EXP, run_id, c, gn, "grid", g, None, None, None))
+                snap.append((EXP, run_id, c, gw, "grid_worker", g, None, None, None))
+                edges.append((EXP, run_id, cn, gn, "hierarchy"))
+                edges.append((EXP, run_id, gn, gw, "hierarchy"))
+                res = [f"r{c}_{g}_{i}" for i in range(12)]
+                for i, rn in enumerate(res):
+                    snap.append((EXP, run_id, c, rn, "resident", g, bool(rng.random() < 0.35), None, None))
+                    edges.append((EXP, run_id, gw, rn, "service"))
+                    edges.append((EXP, run_id, rn, res[(i + 1) % len(res)], "social"))
+                    if rng.random() < 0.2:
+                        edges.append((EXP, run_id, rn, so, "service"))
+    con.executemany("INSERT INTO network_snapshot VALUES (?,?,?,?,?,?,?,?,?)", snap)
+    con.executemany("INSERT INTO network_edges VALUES (?,?,?,?,?)", edges)
