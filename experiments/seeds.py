@@ -1,0 +1,60 @@
+"""Seeds: one experiment seed → a :class:`numpy.random.SeedSequence` tree → one seed per run.
+
+Scheme (recorded in every experiment's manifest as ``seed_tree``):
+
+* scenario sets (``run``, ``compare``, ``main``): ``SeedSequence(seed).spawn(replicates)``;
+  replicate ``r`` of *every* scenario gets child ``r`` — common random numbers.
+* designs: by default the same rule (replicate ``r`` of every design point shares a seed,
+  so differences between points are not blurred by different draws); with
+  ``crn=False`` each design point ``i`` gets child ``i`` of the root and replicate ``r``
+  of it gets grandchild ``r``.
+
+A run seed is the first 64-bit word of the child's state shifted right by one bit, so it
+fits a signed 64-bit integer (pandas, DuckDB, JSON) and is a plain Python ``int``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["replicate_seeds", "design_seeds", "seed_of", "seed_tree"]
+
+
+def seed_of(ss: np.random.SeedSequence) -> int:
+    """The integer run seed carried by one node of the tree."""
+    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def replicate_seeds(seed: int, replicates: int) -> list[int]:
+    """Seeds of replicates ``0..replicates-1``; shared by every scenario (CRN)."""
+    return [seed_of(c) for c in np.random.SeedSequence(seed).spawn(replicates)]
+
+
+def design_seeds(seed: int, n_points: int, replicates: int, *, crn: bool = True) -> list[list[int]]:
+    """``seeds[point][replicate]`` for a design."""
+    if crn:
+        reps = replicate_seeds(seed, replicates)
+        return [list(reps) for _ in range(n_points)]
+    root = np.random.SeedSequence(seed)
+    return [[seed_of(g) for g in child.spawn(replicates)] for child in root.spawn(n_points)]
+
+
+def seed_tree(seed: int, replicates: int, *, n_points: int | None = None, crn: bool = True,
+              limit: int = 64) -> dict:
+    """A JSON-able description of the seed tree for the manifest (lists cut at ``limit``)."""
+    out: dict = {
+        "entropy": int(seed),
+        "generator": "numpy.random.SeedSequence",
+        "rule": ("SeedSequence(seed).spawn(replicates)[r] -> run seed; shared by all scenarios/points (CRN)"
+                 if crn or n_points is None else
+                 "SeedSequence(seed).spawn(n_points)[i].spawn(replicates)[r] -> run seed"),
+        "run_seed": "generate_state(1, uint64)[0] >> 1",
+        "replicates": int(replicates),
+        "crn": bool(crn),
+    }
+    if crn or n_points is None:
+        out["replicate_seeds"] = replicate_seeds(seed, min(replicates, limit))
+    else:
+        out["n_points"] = int(n_points)
+        out["point_seeds_head"] = design_seeds(seed, min(n_points, 8), min(replicates, 8), crn=False)
+    return out

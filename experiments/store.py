@@ -1,0 +1,331 @@
+"""The results store: one embedded DuckDB file (schema in docs/ARCHITECTURE.md).
+
+Only the parent process of a batch writes to the store; workers return their results to it.
+:meth:`Store.write_runs` writes the rows of one or more *finished* runs (``runs``,
+``timeseries``, ``summaries``) in a single transaction, so a run is in the store wholly or
+not at all, also after ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+__all__ = ["DEFAULT_STORE", "Store", "StoreError", "open_store"]
+
+DEFAULT_STORE = "results/govsim.duckdb"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS experiments(
+    experiment_id VARCHAR PRIMARY KEY, name VARCHAR, kind VARCHAR, target VARCHAR,
+    created TIMESTAMP, seed UBIGINT, horizon INTEGER, spec JSON, manifest JSON, status VARCHAR);
+CREATE TABLE IF NOT EXISTS runs(
+    experiment_id VARCHAR, run_id VARCHAR, scenario VARCHAR, design_point INTEGER, replicate INTEGER,
+    seed UBIGINT, params JSON, schedule JSON, status VARCHAR, attempts INTEGER,
+    started TIMESTAMP, finished TIMESTAMP, duration_s DOUBLE, worker VARCHAR, error VARCHAR,
+    PRIMARY KEY (experiment_id, run_id));
+CREATE TABLE IF NOT EXISTS timeseries(
+    experiment_id VARCHAR, run_id VARCHAR, month INTEGER, output VARCHAR, value DOUBLE);
+CREATE TABLE IF NOT EXISTS summaries(
+    experiment_id VARCHAR, run_id VARCHAR, output VARCHAR, value DOUBLE);
+CREATE TABLE IF NOT EXISTS scenarios(
+    experiment_id VARCHAR, scenario VARCHAR, description VARCHAR, source_file VARCHAR,
+    sha256 VARCHAR, params JSON, schedule JSON);
+CREATE TABLE IF NOT EXISTS design(
+    experiment_id VARCHAR, design_point INTEGER, factor VARCHAR, value DOUBLE, label VARCHAR);
+CREATE TABLE IF NOT EXISTS sensitivity_indices(
+    experiment_id VARCHAR, analysis_id VARCHAR, method VARCHAR, output VARCHAR, statistic VARCHAR,
+    period VARCHAR, factor VARCHAR, factor2 VARCHAR, n INTEGER, value DOUBLE, conf DOUBLE,
+    created TIMESTAMP);
+"""
+
+TABLES = ("experiments", "runs", "timeseries", "summaries", "scenarios", "design", "sensitivity_indices")
+
+_RUNS_SCHEMA = pa.schema([
+    ("experiment_id", pa.string()), ("run_id", pa.string()), ("scenario", pa.string()),
+    ("design_point", pa.int32()), ("replicate", pa.int32()), ("seed", pa.uint64()),
+    ("params", pa.string()), ("schedule", pa.string()), ("status", pa.string()),
+    ("attempts", pa.int32()), ("started", pa.timestamp("us")), ("finished", pa.timestamp("us")),
+    ("duration_s", pa.float64()), ("worker", pa.string()), ("error", pa.string()),
+])
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or does not hold what was asked for."""
+
+
+def _utc(ts: float | None) -> datetime | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=timezone.utc).replace(tzinfo=None)
+
+
+def now_utc() -> datetime:
+    return datetime.now(tz=timezone.utc).replace(tzinfo=None)
+
+
+def dumps(obj: Any) -> str:
+    """Canonical JSON (sorted keys, no NaN surprises) used for params, schedules, specs."""
+    return json.dumps(obj, sort_keys=True, default=_json_default, separators=(",", ":"))
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    raise TypeError(f"cannot store {type(obj).__name__} as JSON")
+
+
+class Store:
+    """A DuckDB results store opened by one process.
+
+    Use :func:`open_store`; close with :meth:`close` or a ``with`` block.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
+        import duckdb
+
+        self.path = str(path)
+        self.read_only = read_only
+        self._names = _NamePool()
+        if self.path != ":memory:":
+            p = Path(self.path)
+            if read_only and not p.exists():
+                raise StoreError(f"{self.path}: no such results store")
+            if not read_only:
+                p.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as err:
+            raise StoreError(f"{self.path}: cannot open the results store ({err}); "
+                             "is another batch writing to it?") from err
+        if not read_only:
+            self.con.execute(SCHEMA)
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ experiments
+    def experiment(self, experiment_id: str) -> dict[str, Any] | None:
+        row = self.con.execute(
+            "SELECT experiment_id, name, kind, target, created, seed, horizon, spec, manifest, status "
+            "FROM experiments WHERE experiment_id = ?", [experiment_id]).fetchone()
+        if row is None:
+            return None
+        keys = ("experiment_id", "name", "kind", "target", "created", "seed", "horizon", "spec", "manifest", "status")
+        out = dict(zip(keys, row))
+        out["spec"] = json.loads(out["spec"]) if out["spec"] else {}
+        out["manifest"] = json.loads(out["manifest"]) if out["manifest"] else {}
+        return out
+
+    def experiments(self) -> list[dict[str, Any]]:
+        rows = self.con.execute(
+            "SELECT e.experiment_id, e.name, e.kind, e.status, e.created, "
+            "count(r.run_id) AS runs, count(r.run_id) FILTER (WHERE r.status = 'ok') AS ok, "
+            "count(r.run_id) FILTER (WHERE r.status = 'failed') AS failed, "
+            "json_extract(e.manifest, '$.planned_runs')::BIGINT AS planned "
+            "FROM experiments e LEFT JOIN runs r USING (experiment_id) "
+            "GROUP BY ALL ORDER BY e.created").fetchall()
+        keys = ("experiment_id", "name", "kind", "status", "created", "runs", "ok", "failed", "planned")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def create_experiment(self, *, experiment_id: str, name: str, kind: str, target: str, seed: int,
+                          horizon: int, spec: Mapping[str, Any], manifest: Mapping[str, Any],
+                          scenarios: Sequence[Mapping[str, Any]] = (),
+                          design_rows: Sequence[tuple[int, str, float | None, str | None]] = ()) -> None:
+        """Write the experiment, its scenario definitions and design in one transaction."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("INSERT INTO experiments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')",
+                        [experiment_id, name, kind, target, now_utc(), int(seed), int(horizon),
+                         dumps(spec), dumps(manifest)])
+            for sc in scenarios:
+                con.execute("INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [experiment_id, sc["name"], sc.get("description", ""), sc.get("source_file"),
+                             sc.get("sha256"), dumps(sc.get("params", {})), dumps(sc.get("schedule", []))])
+            if design_rows:
+                tbl = pa.table({
+                    "experiment_id": pa.array([experiment_id] * len(design_rows), pa.string()),
+                    "design_point": pa.array([r[0] for r in design_rows], pa.int32()),
+                    "factor": pa.array([r[1] for r in design_rows], pa.string()),
+                    "value": pa.array([r[2] for r in design_rows], pa.float64()),
+                    "label": pa.array([r[3] for r in design_rows], pa.string()),
+                })
+                con.register("_govsim_design", tbl)
+                try:
+                    con.execute("INSERT INTO design SELECT * FROM _govsim_design")
+                finally:
+                    con.unregister("_govsim_design")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def update_manifest(self, experiment_id: str, manifest: Mapping[str, Any], *, status: str | None = None) -> None:
+        if status is None:
+            self.con.execute("UPDATE experiments SET manifest = ? WHERE experiment_id = ?",
+                             [dumps(manifest), experiment_id])
+        else:
+            self.con.execute("UPDATE experiments SET manifest = ?, status = ? WHERE experiment_id = ?",
+                             [dumps(manifest), status, experiment_id])
+
+    def done_run_ids(self, experiment_id: str) -> set[str]:
+        rows = self.con.execute("SELECT run_id FROM runs WHERE experiment_id = ?", [experiment_id]).fetchall()
+        return {r[0] for r in rows}
+
+    def run_counts(self, experiment_id: str) -> dict[str, int]:
+        rows = self.con.execute("SELECT status, count(*) FROM runs WHERE experiment_id = ? GROUP BY status",
+                                [experiment_id]).fetchall()
+        return {s: int(n) for s, n in rows}
+
+    # ------------------------------------------------------------------ runs
+    def write_runs(self, experiment_id: str, payloads: Sequence[Mapping[str, Any]]) -> None:
+        """Write finished runs (rows of runs, timeseries, summaries) in one transaction."""
+        if not payloads:
+            return
+        runs = {k: [] for k in _RUNS_SCHEMA.names}
+        ts_run, ts_month, ts_out, ts_val = [], [], [], []
+        sm_run, sm_out, sm_val = [], [], []
+        for p in payloads:
+            t = p["task"]
+            runs["experiment_id"].append(experiment_id)
+            runs["run_id"].append(t["run_id"])
+            runs["scenario"].append(t.get("scenario"))
+            runs["design_point"].append(t.get("design_point"))
+            runs["replicate"].append(t["replicate"])
+            runs["seed"].append(t["seed"])
+            runs["params"].append(dumps(t.get("params") or {}))
+            runs["schedule"].append(dumps(t.get("schedule") or []))
+            runs["status"].append(p["status"])
+            runs["attempts"].append(p.get("attempts", 1))
+            runs["started"].append(_utc(p.get("started")))
+            runs["finished"].append(_utc(p.get("finished")))
+            runs["duration_s"].append(p.get("duration_s"))
+            runs["worker"].append(p.get("worker"))
+            runs["error"].append(p.get("error"))
+            ts = p.get("timeseries")
+            if ts is not None:
+                months, names, values = ts  # values: (len(names), len(months))
+                n_m, n_o = len(months), len(names)
+                if n_m and n_o:
+                    ts_run.append(np.full(n_m * n_o, len(runs["run_id"]) - 1, dtype=np.int32))
+                    ts_month.append(np.tile(np.asarray(months, dtype=np.int32), n_o))
+                    ts_out.append(np.repeat(self._names.offsets(names), n_m))
+                    ts_val.append(np.asarray(values, dtype=np.float64).reshape(-1))
+            sm = p.get("summary")
+            if sm:
+                for k, v in sm.items():
+                    sm_run.append(t["run_id"])
+                    sm_out.append(k)
+                    sm_val.append(v)
+        con = self.con
+        run_ids = runs["run_id"]
+        tables = {"_govsim_runs": pa.table(runs, schema=_RUNS_SCHEMA)}
+        if ts_run:
+            name_pool = pa.array(self._names.pool, pa.string())
+            out_idx = np.concatenate(ts_out)
+            tables["_govsim_ts"] = pa.table({
+                "experiment_id": pa.array([experiment_id], pa.string()).take(np.zeros(len(out_idx), dtype=np.int32)),
+                "run_id": pa.array(run_ids, pa.string()).take(np.concatenate(ts_run)),
+                "month": pa.array(np.concatenate(ts_month)),
+                "output": name_pool.take(out_idx),
+                "value": pa.array(np.concatenate(ts_val)),
+            })
+        if sm_run:
+            tables["_govsim_sm"] = pa.table({
+                "experiment_id": pa.array([experiment_id] * len(sm_run), pa.string()),
+                "run_id": pa.array(sm_run, pa.string()),
+                "output": pa.array(sm_out, pa.string()),
+                "value": pa.array(sm_val, pa.float64()),
+            })
+        for name, tbl in tables.items():
+            con.register(name, tbl)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute("INSERT INTO runs SELECT * FROM _govsim_runs")
+                if "_govsim_ts" in tables:
+                    con.execute("INSERT INTO timeseries SELECT * FROM _govsim_ts")
+                if "_govsim_sm" in tables:
+                    con.execute("INSERT INTO summaries SELECT * FROM _govsim_sm")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            for name in tables:
+                con.unregister(name)
+
+    # ------------------------------------------------------------------ export
+    def export(self, out_dir: str | os.PathLike[str], *, fmt: str = "parquet",
+               experiment_id: str | None = None, tables: Iterable[str] = TABLES) -> list[Path]:
+        """Write each table (optionally one experiment's rows) to ``out_dir/<table>.<fmt>``."""
+        if fmt not in ("parquet", "csv"):
+            raise StoreError(f"export format {fmt!r} is not one of parquet, csv")
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for table in tables:
+            if table not in TABLES:
+                raise StoreError(f"unknown table {table!r}; tables: {', '.join(TABLES)}")
+            path = out / f"{table}.{fmt}"
+            where = ""
+            params: list[Any] = []
+            if experiment_id is not None:
+                where = " WHERE experiment_id = ?"
+                params = [experiment_id]
+            opts = "(FORMAT parquet, COMPRESSION zstd)" if fmt == "parquet" else "(FORMAT csv, HEADER true)"
+            sql_path = str(path).replace("'", "''")
+            self.con.execute(f"COPY (SELECT * FROM {table}{where}) TO '{sql_path}' {opts}", params)
+            written.append(path)
+        return written
+
+
+class _NamePool:
+    """Interns output names so the long time-series table is built with integer indices."""
+
+    def __init__(self) -> None:
+        self.pool: list[str] = []
+        self.index: dict[str, int] = {}
+        self.cache: dict[tuple[str, ...], int] = {}
+
+    def offsets(self, names: Sequence[str]) -> np.ndarray:
+        key = tuple(names)
+        arr = self.cache.get(key)
+        if arr is None:
+            for n in names:
+                if n not in self.index:
+                    self.index[n] = len(self.pool)
+                    self.pool.append(n)
+            arr = np.array([self.index[n] for n in names], dtype=np.int32)
+            self.cache[key] = arr
+        return arr
+
+
+def open_store(path: str | os.PathLike[str] = DEFAULT_STORE, *, read_only: bool = False) -> Store:
+    """Open (creating if needed) the results store at ``path``."""
+    return Store(path, read_only=read_only)

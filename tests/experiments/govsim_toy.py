@@ -1,0 +1,51 @@
+"""A seeded stand-in for ``model.run.simulate`` (same signature), used by the engine tests.
+
+Parameters (all optional): ``a``, ``b`` numbers that shift the series; ``policy`` a
+categorical level; ``fail`` (raise ValueError), ``die`` (the process exits abruptly, as if
+killed) and ``delay`` (seconds to sleep). Env var ``GOVSIM_TOY_LOG``: a file that gets one
+line per finished run (lets a test wait until a batch is under way).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+OUTPUTS = ("participation_rate", "vacancy_rate", "service_coverage")
+
+
+@dataclass
+class ToyResult:
+    timeseries: dict
+    summary: dict
+
+
+def simulate(params=None, *, seed: int, horizon: int = 120, schedule=()):
+    p = {"a": 0.0, "b": 1.0, "policy": "project", "fail": False, "die": False, "delay": 0.0, **(params or {})}
+    if p["fail"]:
+        raise ValueError(f"toy failure requested (seed {seed})")
+    if p["die"]:
+        os._exit(13)
+    if p["delay"]:
+        time.sleep(float(p["delay"]))
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    months = np.arange(horizon + 1)
+    level = np.full(horizon + 1, float(p["a"]))
+    for change in sorted(schedule, key=lambda c: c[0]):
+        month, name, value = change
+        if name == "a":
+            level[months >= month] = float(value)
+    shift = {"project": 0.0, "stable": 0.5, "reward": 1.0}.get(p["policy"], 0.0)
+    ts = {"month": months}
+    for k, name in enumerate(OUTPUTS):
+        noise = rng.normal(0.0, 1.0, size=horizon + 1)
+        ts[name] = level * (k + 1) + float(p["b"]) * noise + shift
+    summary = {name: float(np.mean(ts[name][-12:])) for name in OUTPUTS}
+    log = os.environ.get("GOVSIM_TOY_LOG")
+    if log:
+        with open(log, "a") as fh:
+            fh.write(f"{seed}\n")
+    return ToyResult(ts, summary)
