@@ -1,0 +1,257 @@
+"""Scenario files: TOML policy packages in ``scenarios/``, validated against the registry.
+
+Format (full description in scenarios/README.md)::
+
+    name = "pay_raise"                # = the file stem
+    description = "Director pay 500 -> 2,500 yuan/month from month 24"
+    extends = "baseline"              # optional: another file stem in the same folder
+    horizon = 120                     # months; replicates and seed likewise (inherited)
+    [params]                          # overrides of registry defaults from month 0
+    pay_topup = 0
+    [schedule.24]                     # policy changes taking effect at month 24
+    pay_director = 2500
+
+or, equivalently, ``[[schedule]]`` entries with ``month``, ``name`` and ``value``.
+
+Every problem raises :class:`ScenarioError` naming the file, the key, the value and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SCENARIO_DIR", "TOP_KEYS", "Scenario", "ScenarioError", "list_scenarios", "load_many", "load_scenario"]
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+TOP_KEYS = ("name", "description", "extends", "horizon", "replicates", "seed", "params", "schedule")
+DEFAULTS = {"horizon": 120, "replicates": 10, "seed": 20261125}
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+MAX_SEED = 2**63 - 1
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used: names the file, key, value and what is allowed."""
+
+    def __init__(self, file: str, key: str, value: Any, problem: str, allowed: str = "") -> None:
+        self.file, self.key, self.value, self.problem, self.allowed = file, key, value, problem, allowed
+        shown = "" if value is _MISSING else f" = {value!r}"
+        tail = f"; {allowed}" if allowed else ""
+        where = f"key '{key}'{shown}: " if key else ""
+        super().__init__(f"{file}: {where}{problem}{tail}")
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A resolved scenario: ``extends`` applied, values validated and coerced."""
+
+    name: str
+    description: str
+    params: dict[str, Any]
+    schedule: list[list[Any]]  # [month, name, value], sorted by month
+    horizon: int
+    replicates: int
+    seed: int
+    source_file: str | None = None
+    sha256: str | None = None  # over the files of the extends chain, root first
+    chain: tuple[str, ...] = field(default=())  # file stems, root first
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def list_scenarios(directory: str | os.PathLike[str] | None = None) -> list[str]:
+    """Stems of the scenario files in ``directory`` (default: the project's ``scenarios/``)."""
+    d = Path(directory) if directory else SCENARIO_DIR
+    return sorted(p.stem for p in d.glob("*.toml"))
+
+
+def _find(name_or_path: str | os.PathLike[str], directory: Path) -> Path:
+    s = str(name_or_path)
+    p = Path(s)
+    if s.endswith(".toml") or os.sep in s or "/" in s:
+        if p.is_file():
+            return p
+        raise ScenarioError(s, "", _MISSING, "no such scenario file")
+    cand = directory / f"{s}.toml"
+    if cand.is_file():
+        return cand
+    known = list_scenarios(directory)
+    close = difflib.get_close_matches(s, known, n=3)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    raise ScenarioError(_rel(directory), "", _MISSING, f"no scenario named {s!r}",
+                        f"{hint}known: {', '.join(known) or '(none)'}")
+
+
+def _read(path: Path) -> tuple[dict[str, Any], bytes]:
+    fname = _rel(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ScenarioError(fname, "", _MISSING, f"cannot read the file ({err.strerror})") from err
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ScenarioError(fname, "", _MISSING, "not UTF-8 text", "scenario files are UTF-8 TOML") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(fname, "", _MISSING, f"malformed TOML ({err})", "see scenarios/README.md") from err
+    return data, raw
+
+
+def _int(fname: str, key: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ScenarioError(fname, key, value, "not allowed", f"allowed: a whole number in [{lo}, {hi}]")
+    return value
+
+
+def _param(fname: str, key: str, name: Any, value: Any, *, scheduled: bool) -> Any:
+    from model.parameters import REGISTRY, ParameterError, validate_value
+
+    if not isinstance(name, str) or name not in REGISTRY:
+        close = difflib.get_close_matches(str(name), REGISTRY, n=3)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+        raise ScenarioError(fname, key, value, f"unknown parameter {name!r}",
+                            f"{hint}see docs/ODD.md for the {len(REGISTRY)} declared parameters")
+    if scheduled and REGISTRY[name].kind == "structural":
+        raise ScenarioError(fname, key, value, f"'{name}' is structural and cannot be scheduled",
+                            "set it in [params] instead")
+    try:
+        return validate_value(name, value)
+    except ParameterError as err:
+        raise ScenarioError(fname, key, value, "not allowed", err.allowed) from None
+
+
+def _schedule(fname: str, value: Any) -> list[list[Any]]:
+    out: list[list[Any]] = []
+    if isinstance(value, Mapping):  # [schedule.24] pay_director = 2500
+        for month_key, changes in value.items():
+            key = f"schedule.{month_key}"
+            if not re.fullmatch(r"\d+", str(month_key)):
+                raise ScenarioError(fname, key, _MISSING, f"{month_key!r} is not a month",
+                                    "allowed: [schedule.<month>] with a whole number ≥ 0, e.g. [schedule.24]")
+            if not isinstance(changes, Mapping) or not changes:
+                raise ScenarioError(fname, key, changes, "expected a table of parameter = value",
+                                    "e.g. [schedule.24] then pay_director = 2500")
+            for name, v in changes.items():
+                out.append([int(month_key), name, _param(fname, f"{key}.{name}", name, v, scheduled=True)])
+    elif isinstance(value, list):  # [[schedule]] month = 24, name = "pay_director", value = 2500
+        for i, entry in enumerate(value):
+            key = f"schedule[{i}]"
+            if not isinstance(entry, Mapping):
+                raise ScenarioError(fname, key, entry, "expected a table", "[[schedule]] with month, name, value")
+            keys = set(entry)
+            if keys != {"month", "name", "value"}:
+                extra = sorted(keys - {"month", "name", "value"})
+                missing = sorted({"month", "name", "value"} - keys)
+                what = (f"unknown key(s) {extra}" if extra else "") + (" and " if extra and missing else "") + (
+                    f"missing {missing}" if missing else "")
+                raise ScenarioError(fname, key, dict(entry), what, "each [[schedule]] entry has exactly month, name, value")
+            month = _int(fname, f"{key}.month", entry["month"], 0, 100_000)
+            name = entry["name"]
+            out.append([month, name, _param(fname, f"{key}.value ({name})", name, entry["value"], scheduled=True)])
+    else:
+        raise ScenarioError(fname, "schedule", value, "expected [schedule.<month>] tables or [[schedule]] entries",
+                            "see scenarios/README.md")
+    out.sort(key=lambda c: c[0])
+    return out
+
+
+def _merge_schedule(parent: list[list[Any]], child: list[list[Any]]) -> list[list[Any]]:
+    overridden = {(m, n) for m, n, _ in child}
+    merged = [c for c in parent if (c[0], c[1]) not in overridden] + child
+    merged.sort(key=lambda c: c[0])  # stable: parent's entries first within a month
+    return merged
+
+
+def _load(path: Path, stack: tuple[Path, ...]) -> tuple[Scenario, list[bytes]]:
+    fname = _rel(path)
+    rp = path.resolve()
+    if rp in stack:
+        cycle = " -> ".join(p.stem for p in (*stack, rp))
+        raise ScenarioError(fname, "extends", path.stem, f"'extends' forms a cycle ({cycle})",
+                            "a scenario may not extend itself, directly or through others")
+    data, raw = _read(path)
+    for key in data:
+        if key not in TOP_KEYS:
+            close = difflib.get_close_matches(key, TOP_KEYS, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ScenarioError(fname, key, data[key], "unknown key", f"{hint}allowed keys: {', '.join(TOP_KEYS)}")
+    name = data.get("name", path.stem)
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ScenarioError(fname, "name", name, "not a valid scenario name", "letters, digits, '_' and '-'")
+    if name != path.stem:
+        raise ScenarioError(fname, "name", name, f"differs from the file name '{path.stem}'",
+                            "name must equal the file stem (it is how other files and the CLI refer to it)")
+    desc = data.get("description", "")
+    if not isinstance(desc, str):
+        raise ScenarioError(fname, "description", desc, "not a string", "allowed: a quoted string")
+    parent: Scenario | None = None
+    blobs: list[bytes] = []
+    if "extends" in data:
+        ext = data["extends"]
+        if not isinstance(ext, str) or not _NAME_RE.match(ext):
+            raise ScenarioError(fname, "extends", ext, "not a scenario name", "the file stem of another scenario in the same folder")
+        ppath = path.parent / f"{ext}.toml"
+        if not ppath.is_file():
+            known = list_scenarios(path.parent)
+            close = difflib.get_close_matches(ext, known, n=3)
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+            raise ScenarioError(fname, "extends", ext, "no such scenario in this folder", f"{hint}known: {', '.join(known)}")
+        parent, blobs = _load(ppath, (*stack, rp))
+    params_raw = data.get("params", {})
+    if not isinstance(params_raw, Mapping):
+        raise ScenarioError(fname, "params", params_raw, "expected a table", "[params] then name = value lines")
+    params = dict(parent.params) if parent else {}
+    for k, v in params_raw.items():
+        params[k] = _param(fname, f"params.{k}", k, v, scheduled=False)
+    schedule = _schedule(fname, data["schedule"]) if "schedule" in data else []
+    if parent:
+        schedule = _merge_schedule(parent.schedule, schedule)
+    inherited = {k: getattr(parent, k) if parent else DEFAULTS[k] for k in DEFAULTS}
+    horizon = _int(fname, "horizon", data["horizon"], 1, 100_000) if "horizon" in data else inherited["horizon"]
+    replicates = _int(fname, "replicates", data["replicates"], 1, 1_000_000) if "replicates" in data else inherited["replicates"]
+    seed = _int(fname, "seed", data["seed"], 0, MAX_SEED) if "seed" in data else inherited["seed"]
+    for m, n, _ in schedule:
+        if m > horizon:
+            raise ScenarioError(fname, f"schedule.{m}.{n}", m, f"month {m} is after the horizon ({horizon})",
+                                f"allowed: months 0..{horizon}")
+    blobs = [*blobs, path.stem.encode() + b"\0" + raw]
+    digest = hashlib.sha256(b"\0\0".join(blobs)).hexdigest()
+    chain = (*(parent.chain if parent else ()), path.stem)
+    return Scenario(name=name, description=desc.strip(), params=params, schedule=schedule, horizon=horizon,
+                    replicates=replicates, seed=seed, source_file=fname, sha256=digest, chain=chain), blobs
+
+
+def load_scenario(name_or_path: str | os.PathLike[str], *, directory: str | os.PathLike[str] | None = None) -> Scenario:
+    """Load and validate one scenario by name (file stem in ``directory``) or path."""
+    d = Path(directory) if directory else SCENARIO_DIR
+    return _load(_find(name_or_path, d), ())[0]
+
+
+def load_many(names: Iterable[str | os.PathLike[str]], *, directory: str | os.PathLike[str] | None = None) -> list[Scenario]:
+    """Load several scenarios; ``"all"`` stands for every file in the folder (baseline first)."""
+    d = Path(directory) if directory else SCENARIO_DIR
+    out: list[Scenario] = []
+    for n in names:
+        if str(n) == "all":
+            stems = list_scenarios(d)
+            stems.sort(key=lambda s: (s != "baseline", s))
+            out.extend(load_scenario(s, directory=d) for s in stems)
+        else:
+            out.append(load_scenario(n, directory=d))
+    return out
