@@ -1,0 +1,677 @@
+"""Global sensitivity indices computed from the results store (never runs anything).
+
+A sensitivity experiment (``kind = 'sensitivity'``, written by ``experiments.sensitivity``)
+records in its ``spec["sensitivity"]`` the design method, the factors (``problem``), how
+sample rows map to design points (``row_to_point``) and, where an estimator needs the unit
+sample itself (Morris), the sample. Sobol' designs may be extended by further experiments
+(``root`` / ``base_offset``): their runs are appended base row by base row.
+
+:func:`analyze` reads the runs, averages replicates per design point, and estimates
+
+* ``sobol``: S1, ST (and S2) with bootstrap confidence intervals (SALib, Saltelli/Jansen);
+* ``morris``: mu_star (with CI), sigma, mu;
+* ``fast``: eFAST S1, ST; ``rbd_fast``: S1;
+* ``delta`` (Borgonovo δ with CI, plus its S1) and ``pawn`` (median, mean and max KS over
+  conditioning slices) as moment-independent checks — on Latin designs, or on the A and B
+  rows of a Sobol' design;
+
+for any output, as its end-of-run summary (period ``summary``), as the mean over each year of
+the time series (``year_1`` … ``year_K``: time-resolved indices) or over a window of months
+(``months_a_b``). With replicates it also reports the intrinsic-noise share of output
+variance and the replicates needed (statistics ``noise_share``, ``noise_var``,
+``param_var``, ``noise_of_mean_ratio``, ``replicates_needed``). ``convergence=True`` adds
+Sobol' indices on nested subsamples of the base rows (column ``n``). Results are tidy rows in
+the ``sensitivity_indices`` schema and are saved to the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "INDEX_COLUMNS",
+    "METHODS",
+    "DesignNotReadyError",
+    "NotASensitivityExperimentError",
+    "SensitivityAnalysisError",
+    "SensitivityDesign",
+    "analyze",
+    "convergence_table",
+    "export_indices",
+    "load_design",
+    "load_indices",
+    "max_ci_width",
+    "outcome_matrix",
+    "save_indices",
+]
+
+METHODS = ("sobol", "morris", "fast", "rbd_fast", "delta", "pawn")
+DEFAULT_METHODS = {"sobol": ("sobol",), "morris": ("morris",), "fast": ("fast",),
+                   "latin": ("rbd_fast", "delta", "pawn")}
+ALLOWED_METHODS = {"sobol": ("sobol", "delta", "pawn"), "morris": ("morris",), "fast": ("fast",),
+                   "latin": ("rbd_fast", "delta", "pawn")}
+INDEX_COLUMNS = ["experiment_id", "analysis_id", "method", "output", "statistic", "period", "factor", "factor2",
+                 "n", "value", "conf", "created"]
+_PERIOD = re.compile(r"^(summary|yearly|year_(\d+)|months_(\d+)_(\d+))$")
+
+
+class SensitivityAnalysisError(ValueError):
+    """A sensitivity analysis that cannot be done as asked."""
+
+
+class NotASensitivityExperimentError(SensitivityAnalysisError, LookupError):
+    """The experiment is missing or was not produced by ``experiments.sensitivity``."""
+
+
+class DesignNotReadyError(SensitivityAnalysisError):
+    """Some design points have no successful run yet (resume the experiment first)."""
+
+
+# ------------------------------------------------------------------------------ store access
+StoreLike = str | PathLike | duckdb.DuckDBPyConnection | Any
+
+
+@contextlib.contextmanager
+def _connect(store: StoreLike, *, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection from a path (opened and closed here), a DuckDB connection, or any object
+    with a ``con`` attribute (e.g. an open ``experiments.store.Store``)."""
+    if isinstance(store, duckdb.DuckDBPyConnection):
+        yield store
+        return
+    con = getattr(store, "con", None)
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        yield con
+        return
+    path = Path(store)
+    if not path.is_file():
+        raise FileNotFoundError(f"results store not found: {path}")
+    con = duckdb.connect(str(path), read_only=not write)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _json(v: Any) -> Any:
+    return json.loads(v) if isinstance(v, str) else (v or {})
+
+
+def _sens_spec(spec: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    if "sensitivity" in spec:
+        return spec["sensitivity"]
+    extra = spec.get("extra") or spec.get("spec_extra") or {}
+    return extra.get("sensitivity") if isinstance(extra, Mapping) else None
+
+
+@dataclass
+class SensitivityDesign:
+    """What the analysis needs to know about a sensitivity experiment (and its extensions)."""
+
+    experiment_id: str  # the root experiment
+    blocks: list[tuple[str, Mapping[str, Any]]]  # (experiment_id, sensitivity spec) by base_offset
+    horizon: int
+
+    @property
+    def spec(self) -> Mapping[str, Any]:
+        return self.blocks[0][1]
+
+    @property
+    def method(self) -> str:
+        return str(self.spec["method"])
+
+    @property
+    def problem(self) -> dict[str, Any]:
+        p = self.spec["problem"]
+        names = [f["name"] for f in p["factors"]]
+        prob: dict[str, Any] = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+        groups = _groups(p)
+        if groups is not None:
+            prob["groups"] = groups
+        return prob
+
+    @property
+    def labels(self) -> list[str]:
+        g = _groups(self.spec["problem"])
+        return self.problem["names"] if g is None else list(dict.fromkeys(g))
+
+    @property
+    def n(self) -> int:
+        """Base sample size over all blocks."""
+        return int(sum(int(s["n"]) for _, s in self.blocks))
+
+    @property
+    def second_order(self) -> bool:
+        return bool(self.spec.get("second_order", False))
+
+    def row_points(self) -> np.ndarray:
+        """Global id (block, design point) of every sample row, for counting distinct points."""
+        ids, offset = [], 0
+        for _, s in self.blocks:
+            r2p = s.get("row_to_point")
+            r2p = np.arange(int(s["n_rows"])) if r2p is None else np.asarray(r2p)
+            ids.append(r2p + offset)
+            offset += int(s["n_points"])
+        return np.concatenate(ids)
+
+    @property
+    def rows_per_base(self) -> int:
+        d = len(self.labels)
+        return 2 * d + 2 if self.second_order else d + 2
+
+
+def _groups(p: Mapping[str, Any]) -> list[str] | None:
+    gb = p.get("group_by")
+    if gb is None:
+        return None
+    if gb == "kind":
+        return [f.get("kind") or "explicit" for f in p["factors"]]
+    return [f.get("group") or f["name"] for f in p["factors"]]
+
+
+def load_design(store: StoreLike, experiment_id: str | None = None) -> SensitivityDesign:
+    """The sensitivity design of ``experiment_id`` (default: the latest sensitivity experiment),
+    with every extension block found in the store."""
+    with _connect(store) as con:
+        rows = con.execute(
+            "SELECT experiment_id, spec, horizon, created FROM experiments WHERE kind = 'sensitivity' "
+            "ORDER BY created").fetchall()
+    specs = {}
+    for eid, spec, horizon, _ in rows:
+        s = _sens_spec(_json(spec))
+        if s is not None:
+            specs[eid] = (s, horizon)
+    if not specs:
+        raise NotASensitivityExperimentError("the store holds no sensitivity experiment")
+    if experiment_id is None:
+        experiment_id = list(specs)[-1]
+    elif experiment_id not in specs:
+        prefix = [e for e in specs if e.startswith(experiment_id)]
+        if len(prefix) != 1:
+            raise NotASensitivityExperimentError(
+                f"{experiment_id!r} is not a sensitivity experiment in this store; known: {sorted(specs)[:10]}")
+        experiment_id = prefix[0]
+    root = specs[experiment_id][0].get("root") or experiment_id
+    if root not in specs:
+        raise NotASensitivityExperimentError(f"extension {experiment_id!r} refers to missing root {root!r}")
+    blocks = [(root, specs[root][0])] + sorted(
+        ((e, s) for e, (s, _) in specs.items() if s.get("root") == root and e != root),
+        key=lambda b: int(b[1].get("base_offset", 0)))
+    expect = 0
+    for eid, s in blocks:
+        if int(s.get("base_offset", 0)) != expect:
+            raise SensitivityAnalysisError(f"design blocks of {root} are not contiguous: {eid} starts at base row "
+                                           f"{s.get('base_offset')}, expected {expect}")
+        expect += int(s["n"])
+    return SensitivityDesign(experiment_id=root, blocks=blocks, horizon=int(specs[root][1] or 0))
+
+
+# ------------------------------------------------------------------------------ outcomes
+def _parse_periods(periods: Iterable[str] | str, horizon: int) -> list[str]:
+    if isinstance(periods, str):
+        periods = [p.strip() for p in periods.split(",") if p.strip()]
+    out: list[str] = []
+    for p in periods:
+        m = _PERIOD.match(p)
+        if not m:
+            raise SensitivityAnalysisError(f"period {p!r}: use 'summary', 'yearly', 'year_N' or 'months_A_B'")
+        if p == "yearly":
+            years = horizon // 12
+            if years < 1:
+                raise SensitivityAnalysisError(f"horizon {horizon} months holds no complete year")
+            out += [f"year_{k}" for k in range(1, years + 1)]
+        else:
+            if m.group(3) and not (0 <= int(m.group(3)) <= int(m.group(4)) <= horizon):
+                raise SensitivityAnalysisError(f"period {p!r} lies outside months 0..{horizon}")
+            if m.group(2) and not 1 <= int(m.group(2)) <= horizon // 12:
+                raise SensitivityAnalysisError(f"period {p!r}: horizon {horizon} holds years 1..{horizon // 12}")
+            out.append(p)
+    return list(dict.fromkeys(out))
+
+
+def _month_range(period: str) -> tuple[int, int]:
+    m = _PERIOD.match(period)
+    if m.group(2):
+        k = int(m.group(2))
+        return 12 * (k - 1) + 1, 12 * k
+    return int(m.group(3)), int(m.group(4))
+
+
+def outcome_matrix(store: StoreLike, design: SensitivityDesign, outputs: Sequence[str], period: str = "summary",
+                   ) -> dict[str, np.ndarray]:
+    """``{output: Y}`` with ``Y[row, replicate]`` for every sample row of the design (all blocks).
+
+    ``period`` ``summary`` reads the run summaries; ``year_N`` / ``months_A_B`` average the
+    time series over those months. Raises :class:`DesignNotReadyError` when a design point
+    lacks a successful run of some replicate.
+    """
+    pieces: dict[str, list[np.ndarray]] = {o: [] for o in outputs}
+    with _connect(store) as con:
+        for eid, spec in design.blocks:
+            if period == "summary":
+                df = con.execute(
+                    "SELECT r.design_point, r.replicate, s.output, s.value FROM runs r JOIN summaries s "
+                    "ON s.experiment_id = r.experiment_id AND s.run_id = r.run_id "
+                    "WHERE r.experiment_id = ? AND r.status = 'ok' AND list_contains(?, s.output)",
+                    [eid, list(outputs)]).df()
+            else:
+                a, b = _month_range(period)
+                df = con.execute(
+                    "SELECT r.design_point, r.replicate, t.output, avg(t.value) AS value FROM runs r "
+                    "JOIN timeseries t ON t.experiment_id = r.experiment_id AND t.run_id = r.run_id "
+                    "WHERE r.experiment_id = ? AND r.status = 'ok' AND list_contains(?, t.output) "
+                    "AND t.month BETWEEN ? AND ? GROUP BY ALL", [eid, list(outputs), a, b]).df()
+            n_points = int(spec["n_points"])
+            reps = int(spec.get("replicates", 1))
+            row_to_point = spec.get("row_to_point")
+            row_to_point = np.arange(int(spec["n_rows"])) if row_to_point is None else np.asarray(row_to_point)
+            for out in outputs:
+                sub = df[df["output"] == out]
+                if sub.empty:
+                    raise SensitivityAnalysisError(f"output {out!r} has no values in experiment {eid} "
+                                                   f"(period {period}); outputs present: "
+                                                   f"{sorted(df['output'].unique())[:20]}")
+                grid = np.full((n_points, reps), np.nan)
+                grid[sub["design_point"].to_numpy(int), sub["replicate"].to_numpy(int)] = sub["value"].to_numpy(float)
+                missing = int(np.isnan(grid).sum())
+                if missing:
+                    raise DesignNotReadyError(
+                        f"experiment {eid}: {missing} of {grid.size} runs (design point × replicate) have no "
+                        f"successful result for {out!r}; resume the experiment, then analyse")
+                pieces[out].append(grid[row_to_point])
+    return {o: np.vstack(p) for o, p in pieces.items()}
+
+
+def available_outputs(store: StoreLike, experiment_id: str) -> list[str]:
+    with _connect(store) as con:
+        rows = con.execute("SELECT DISTINCT output FROM summaries WHERE experiment_id = ? ORDER BY output",
+                           [experiment_id]).fetchall()
+    return [r[0] for r in rows]
+
+
+def _design_values(store: StoreLike, design: SensitivityDesign) -> np.ndarray:
+    """Factor values of every sample row as numbers (choice labels → level index, bools → 0/1)."""
+    factors = design.spec["problem"]["factors"]
+    names = [f["name"] for f in factors]
+    out = []
+    with _connect(store) as con:
+        for eid, spec in design.blocks:
+            df = con.execute("SELECT design_point, factor, value, label FROM design WHERE experiment_id = ?",
+                             [eid]).df()
+            if df.empty:
+                raise SensitivityAnalysisError(f"experiment {eid} has no design table rows")
+            grid = np.full((int(spec["n_points"]), len(names)), np.nan)
+            for j, f in enumerate(factors):
+                sub = df[df["factor"] == f["name"]]
+                vals = sub["value"].to_numpy(float)
+                if f.get("type") == "choice":
+                    lookup = {c: i for i, c in enumerate(f["choices"])}
+                    vals = np.array([lookup.get(str(lbl), np.nan) for lbl in sub["label"]], dtype=float)
+                grid[sub["design_point"].to_numpy(int), j] = vals
+            r2p = spec.get("row_to_point")
+            r2p = np.arange(int(spec["n_rows"])) if r2p is None else np.asarray(r2p)
+            out.append(grid[r2p])
+    x = np.vstack(out)
+    if np.isnan(x).any():
+        raise SensitivityAnalysisError("the design table lacks values for some factors")
+    return x
+
+
+# ------------------------------------------------------------------------------ estimators
+@contextlib.contextmanager
+def _contained_global_rng() -> Iterator[None]:
+    """Some SALib estimators call ``np.random.seed``; restore the global state afterwards."""
+    state = np.random.get_state()
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def _z(conf_level: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(0.5 + conf_level / 2))
+
+
+def _rows(method: str, output: str, period: str, n: int, statistic: str, labels: Sequence[str],
+          values: Sequence[float], confs: Sequence[float] | None = None) -> list[dict[str, Any]]:
+    confs = [math.nan] * len(labels) if confs is None else confs
+    return [{"method": method, "output": output, "statistic": statistic, "period": period, "factor": f,
+             "factor2": None, "n": int(n), "value": float(v), "conf": float(c)}
+            for f, v, c in zip(labels, values, confs)]
+
+
+def _sobol(design: SensitivityDesign, y: np.ndarray, n: int, output: str, period: str, *, num_resamples: int,
+           conf_level: float, seed: int) -> list[dict[str, Any]]:
+    from SALib.analyze import sobol as sobol_analyze
+
+    per = design.rows_per_base
+    yy = y[: n * per]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        si = sobol_analyze.analyze(design.problem, yy, calc_second_order=design.second_order,
+                                   num_resamples=num_resamples, conf_level=conf_level, seed=seed)
+    labels = design.labels
+    rows = _rows("sobol", output, period, n, "S1", labels, si["S1"], si["S1_conf"])
+    rows += _rows("sobol", output, period, n, "ST", labels, si["ST"], si["ST_conf"])
+    if design.second_order:
+        for i in range(len(labels)):
+            for j in range(i + 1, len(labels)):
+                rows.append({"method": "sobol", "output": output, "statistic": "S2", "period": period,
+                             "factor": labels[i], "factor2": labels[j], "n": int(n),
+                             "value": float(si["S2"][i, j]), "conf": float(si["S2_conf"][i, j])})
+    return rows
+
+
+def _ab_rows(design: SensitivityDesign) -> np.ndarray:
+    """Indices of the A and B rows of a Saltelli sample (independent quasi-random points)."""
+    per = design.rows_per_base
+    starts = np.arange(design.n) * per
+    return np.concatenate([starts, starts + per - 1])
+
+
+def _estimate(method: str, design: SensitivityDesign, y: np.ndarray, x_values: np.ndarray | None,
+              x_unit: np.ndarray | None, output: str, period: str, *, num_resamples: int, conf_level: float,
+              seed: int) -> list[dict[str, Any]]:
+    prob = design.problem
+    labels = design.labels
+    if method == "sobol":
+        return _sobol(design, y, design.n, output, period, num_resamples=num_resamples, conf_level=conf_level,
+                      seed=seed)
+    if method == "morris":
+        from SALib.analyze import morris as morris_analyze
+
+        si = morris_analyze.analyze(prob, x_unit, y, num_resamples=num_resamples, conf_level=conf_level,
+                                    num_levels=int(design.spec.get("num_levels", 4)), seed=seed)
+        rows = _rows("morris", output, period, design.n, "mu_star", labels, si["mu_star"], si["mu_star_conf"])
+        rows += _rows("morris", output, period, design.n, "sigma", labels, si["sigma"])
+        rows += _rows("morris", output, period, design.n, "mu", labels, si["mu"])
+        return rows
+    if method == "fast":
+        from SALib.analyze import fast as fast_analyze
+
+        with _contained_global_rng(), warnings.catch_warnings():
+            # SALib warns that eFAST bootstrap CIs are indicative only; docs/SENSITIVITY.md says so.
+            warnings.filterwarnings("ignore", message="FAST confidence intervals", category=UserWarning)
+            si = fast_analyze.analyze(prob, y, M=int(design.spec.get("M", 4)), num_resamples=num_resamples,
+                                      conf_level=conf_level, seed=seed)
+        rows = _rows("fast", output, period, design.n, "S1", labels, si["S1"], si["S1_conf"])
+        rows += _rows("fast", output, period, design.n, "ST", labels, si["ST"], si["ST_conf"])
+        return rows
+    # moment-independent and RBD-FAST estimators work on a plain sample of (X, Y)
+    if design.method == "sobol":
+        idx = _ab_rows(design)
+        x, yy = x_values[idx], y[idx]
+    else:
+        x, yy = x_values, y
+    names = prob["names"]
+    plain = {"num_vars": len(names), "names": names, "bounds": [[float(np.min(x[:, j])), float(np.max(x[:, j]))]
+                                                                 for j in range(len(names))]}
+    if method == "rbd_fast":
+        from SALib.analyze import rbd_fast
+
+        si = rbd_fast.analyze(plain, x, yy, num_resamples=num_resamples, conf_level=conf_level, seed=seed)
+        return _rows("rbd_fast", output, period, len(yy), "S1", names, si["S1"], si["S1_conf"])
+    if method == "delta":
+        from SALib.analyze import delta as delta_analyze
+
+        with _contained_global_rng(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            si = delta_analyze.analyze(plain, x, yy, num_resamples=num_resamples, conf_level=conf_level, seed=seed,
+                                       method="raw")
+        rows = _rows("delta", output, period, len(yy), "delta", names, si["delta_raw"], si["delta_raw_conf"])
+        rows += _rows("delta", output, period, len(yy), "S1", names, si["S1"], si["S1_conf"])
+        return rows
+    if method == "pawn":
+        from SALib.analyze import pawn as pawn_analyze
+
+        s = max(3, min(10, len(yy) // 20))
+        with _contained_global_rng(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            si = pawn_analyze.analyze(plain, x, yy, S=s)
+        rows = _rows("pawn", output, period, len(yy), "pawn_median", names, si["median"])
+        rows += _rows("pawn", output, period, len(yy), "pawn_mean", names, si["mean"])
+        rows += _rows("pawn", output, period, len(yy), "pawn_max", names, si["maximum"])
+        return rows
+    raise SensitivityAnalysisError(f"unknown method {method!r}; methods are {list(METHODS)}")
+
+
+def _noise(design: SensitivityDesign, ypr: np.ndarray, output: str, period: str, *, noise_fraction: float,
+           conf_level: float, seed: int, method: str, num_resamples: int) -> list[dict[str, Any]]:
+    """Intrinsic noise vs parameter-driven variance, from replicates at each design point."""
+    # one row per distinct design point: reused rows would weigh duplicated points twice
+    _, first = np.unique(design.row_points(), return_index=True)
+    y = ypr[np.sort(first)]
+    r = y.shape[1]
+    if r < 2 or y.shape[0] < 3:
+        return []
+
+    def parts(yy: np.ndarray) -> tuple[float, float, float]:
+        noise_var = float(np.mean(np.var(yy, axis=1, ddof=1)))
+        total_var = float(np.var(yy, ddof=1))
+        param_var = max(float(np.var(yy.mean(axis=1), ddof=1)) - noise_var / yy.shape[1], 0.0)
+        return noise_var, total_var, param_var
+
+    noise_var, total_var, param_var = parts(y)
+    rng = np.random.default_rng(seed)
+    boots = np.array([parts(y[rng.integers(0, y.shape[0], y.shape[0])]) for _ in range(num_resamples)])
+    z = _z(conf_level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = noise_var / total_var if total_var > 0 else math.nan
+        share_b = boots[:, 0] / boots[:, 1]
+        ratio = (noise_var / r) / param_var if param_var > 0 else math.inf
+        need = math.ceil(noise_var / (noise_fraction * param_var)) if param_var > 0 else math.nan
+    n = y.shape[0]
+
+    def row(stat: str, value: float, conf: float = math.nan) -> dict[str, Any]:
+        return {"method": method, "output": output, "statistic": stat, "period": period, "factor": None,
+                "factor2": None, "n": n, "value": float(value), "conf": float(conf)}
+
+    return [row("noise_share", share, z * float(np.nanstd(share_b, ddof=1))),
+            row("noise_var", noise_var, z * float(np.std(boots[:, 0], ddof=1))),
+            row("param_var", param_var, z * float(np.std(boots[:, 2], ddof=1))),
+            row("noise_of_mean_ratio", ratio),
+            row("replicates_needed", need),
+            row("replicates", r)]
+
+
+def _subsample_sizes(n: int, n_min: int) -> list[int]:
+    sizes = []
+    k = n
+    while k >= n_min:
+        sizes.append(k)
+        k //= 2
+    return sorted(set(sizes))
+
+
+def analyze(
+    store: StoreLike,
+    experiment_id: str | None = None,
+    *,
+    outputs: Sequence[str] | None = None,
+    methods: Sequence[str] | None = None,
+    periods: Sequence[str] | str = ("summary",),
+    num_resamples: int = 200,
+    conf_level: float = 0.95,
+    seed: int = 0,
+    convergence: bool = False,
+    convergence_min_n: int = 16,
+    noise_fraction: float = 0.05,
+    save: bool = True,
+) -> pd.DataFrame:
+    """Sensitivity indices of ``outputs`` (default: all in the store) for ``experiment_id``
+    (default: the latest sensitivity experiment), in the ``sensitivity_indices`` schema.
+
+    ``methods`` default to the estimators of the design (Sobol' → sobol; Morris → morris;
+    eFAST → fast; Latin → rbd_fast, delta, pawn); a Sobol' design also allows delta and pawn
+    on its A and B rows. ``periods``: ``summary``, ``yearly``, ``year_N``, ``months_A_B``.
+    ``noise_fraction`` is the target ratio of the noise variance of a replicate mean to the
+    parameter-driven variance behind ``replicates_needed``. With ``save`` the rows replace any
+    earlier rows of the same ``analysis_id`` (a hash of these settings) in the store.
+    """
+    if not 0 < conf_level < 1:
+        raise SensitivityAnalysisError(f"conf_level must lie in (0, 1), got {conf_level}")
+    if not 0 < noise_fraction:
+        raise SensitivityAnalysisError(f"noise_fraction must be > 0, got {noise_fraction}")
+    design = load_design(store, experiment_id)
+    allowed = ALLOWED_METHODS[design.method]
+    methods = list(methods or DEFAULT_METHODS[design.method])
+    for m in methods:
+        if m not in allowed:
+            raise SensitivityAnalysisError(f"method {m!r} does not apply to a {design.method} design; "
+                                           f"use one of {list(allowed)}")
+    present = available_outputs(store, design.experiment_id)
+    if outputs is None:
+        outputs = present
+    else:
+        outputs = list(outputs)
+        bad = [o for o in outputs if o not in present]
+        if bad:
+            import difflib
+
+            close = difflib.get_close_matches(bad[0], present, n=3)
+            hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+            raise SensitivityAnalysisError(f"unknown output {bad[0]!r} in experiment {design.experiment_id}{hint}")
+    plist = _parse_periods(periods, design.horizon)
+    x_unit = x_values = None
+    if "morris" in methods:
+        x_unit = np.vstack([np.asarray(s["unit_sample"], dtype=float) for _, s in design.blocks])
+    if {"rbd_fast", "delta", "pawn"} & set(methods):
+        x_values = _design_values(store, design)
+    rows: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for period in plist:
+        ys = outcome_matrix(store, design, outputs, period)
+        for out in outputs:
+            ypr = ys[out]
+            y = ypr.mean(axis=1)
+            if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
+                skipped.append(f"{out}@{period}")
+                continue
+            for m in methods:
+                rows += _estimate(m, design, y, x_values, x_unit, out, period, num_resamples=num_resamples,
+                                  conf_level=conf_level, seed=seed)
+            if convergence and design.method == "sobol":
+                for n in _subsample_sizes(design.n, convergence_min_n):
+                    if n != design.n:
+                        rows += _sobol(design, y, n, out, period, num_resamples=num_resamples,
+                                       conf_level=conf_level, seed=seed)
+            rows += _noise(design, ypr, out, period, noise_fraction=noise_fraction, conf_level=conf_level,
+                           seed=seed, method=methods[0], num_resamples=num_resamples)
+    settings = {"experiment": design.experiment_id, "blocks": [b for b, _ in design.blocks], "outputs": list(outputs),
+                "methods": methods, "periods": plist, "num_resamples": num_resamples, "conf_level": conf_level,
+                "seed": seed, "convergence": convergence, "convergence_min_n": convergence_min_n,
+                "noise_fraction": noise_fraction}
+    analysis_id = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+    df = pd.DataFrame(rows, columns=INDEX_COLUMNS[2:-1])
+    df.insert(0, "analysis_id", analysis_id)
+    df.insert(0, "experiment_id", design.experiment_id)
+    df["created"] = datetime.now(tz=timezone.utc).replace(tzinfo=None)
+    df["n"] = df["n"].astype("int64")
+    df.attrs["skipped"] = skipped
+    df.attrs["settings"] = settings
+    if save and not df.empty:
+        save_indices(store, df)
+    return df
+
+
+# ------------------------------------------------------------------------------ store I/O
+def save_indices(store: StoreLike, df: pd.DataFrame) -> None:
+    """Write index rows to ``sensitivity_indices``, replacing rows of the same analysis ids."""
+    missing = [c for c in INDEX_COLUMNS if c not in df.columns]
+    if missing:
+        raise SensitivityAnalysisError(f"index rows lack column(s) {missing}")
+    data = df[INDEX_COLUMNS].copy()
+    data["factor"] = data["factor"].astype(object)
+    data["factor2"] = data["factor2"].astype(object)
+    with _connect(store, write=True) as con:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS sensitivity_indices(experiment_id VARCHAR, analysis_id VARCHAR, "
+            "method VARCHAR, output VARCHAR, statistic VARCHAR, period VARCHAR, factor VARCHAR, factor2 VARCHAR, "
+            "n INTEGER, value DOUBLE, conf DOUBLE, created TIMESTAMP)")
+        con.register("_govsim_si", data)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            for eid, aid in data[["experiment_id", "analysis_id"]].drop_duplicates().itertuples(index=False):
+                con.execute("DELETE FROM sensitivity_indices WHERE experiment_id = ? AND analysis_id = ?", [eid, aid])
+            con.execute(
+                "INSERT INTO sensitivity_indices SELECT experiment_id, analysis_id, method, output, statistic, "
+                "period, factor, factor2, CAST(n AS INTEGER), value, "
+                "CASE WHEN isnan(conf) THEN NULL ELSE conf END, created FROM _govsim_si")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister("_govsim_si")
+
+
+def load_indices(store: StoreLike, experiment_id: str | None = None, *, analysis_id: str | None = None,
+                 method: str | None = None, output: str | None = None) -> pd.DataFrame:
+    """Index rows from the store (latest analysis of the experiment unless ``analysis_id``)."""
+    with _connect(store) as con:
+        where, args = [], []
+        if experiment_id is not None:
+            where.append("experiment_id = ?")
+            args.append(experiment_id)
+        if analysis_id is not None:
+            where.append("analysis_id = ?")
+            args.append(analysis_id)
+        if method is not None:
+            where.append("method = ?")
+            args.append(method)
+        if output is not None:
+            where.append("output = ?")
+            args.append(output)
+        sql = "SELECT * FROM sensitivity_indices" + (" WHERE " + " AND ".join(where) if where else "")
+        try:
+            return con.execute(sql + " ORDER BY created, method, output, period, statistic, factor", args).df()
+        except duckdb.CatalogException as err:
+            raise SensitivityAnalysisError("the store has no sensitivity_indices table yet") from err
+
+
+def export_indices(store: StoreLike, path: str | PathLike, **filters: Any) -> Path:
+    """Write index rows (filters as :func:`load_indices`) to ``.csv`` or ``.parquet``."""
+    path = Path(path)
+    df = load_indices(store, **filters)
+    if path.suffix == ".csv":
+        df.to_csv(path, index=False)
+    elif path.suffix in (".parquet", ".pq"):
+        df.to_parquet(path, index=False)
+    else:
+        raise SensitivityAnalysisError(f"export format of {path.name!r} unknown; use .csv or .parquet")
+    return path
+
+
+def convergence_table(indices: pd.DataFrame, *, statistic: str = "ST", output: str | None = None,
+                      period: str = "summary") -> pd.DataFrame:
+    """Index value and CI half-width per factor (rows) and base sample size n (columns)."""
+    d = indices[(indices["method"] == "sobol") & (indices["statistic"] == statistic) & (indices["period"] == period)]
+    if output is not None:
+        d = d[d["output"] == output]
+    return d.pivot_table(index=["output", "factor"], columns="n", values=["value", "conf"])
+
+
+def max_ci_width(indices: pd.DataFrame, *, statistics: Sequence[str] = ("S1", "ST"), period: str = "summary",
+                 n: int | None = None) -> float:
+    """Largest full CI width (2 × half-width) over factors and outputs, at the largest n."""
+    d = indices[(indices["method"] == "sobol") & indices["statistic"].isin(statistics) & (indices["period"] == period)]
+    if d.empty:
+        raise SensitivityAnalysisError("no Sobol' indices to measure")
+    d = d[d["n"] == (n if n is not None else d["n"].max())]
+    return float(2 * d["conf"].max())
