@@ -71,8 +71,9 @@ class GovernanceModel(mesa.Model):
         Months to simulate; ``running`` turns False after this many steps (``run_model``).
     schedule:
         Policy changes: :class:`~model.parameters.Change` objects, ``(month, name, value)``
-        tuples or ``{"month", "name", "value"}`` dicts. A change for month *t* is in force
-        from month *t*'s processes on.
+        tuples or ``{"month", "name", "value"}`` dicts. A change for month *t* takes effect at
+        the end of month *t* (``apply_policies``) and drives the processes from month *t* + 1;
+        changes for month 0 apply before the first month.
     **params:
         Overrides of the registry defaults (``model.parameters.REGISTRY``).
     """
@@ -130,7 +131,7 @@ class GovernanceModel(mesa.Model):
         self.recorder = MonthlyRecorder(list(OUTPUTS))
         self.datacollector = self.recorder  # the name mesa.batch_run looks for
         self._month_stats: dict[str, float] = {}
-        self._apply_due_changes(up_to=1)
+        self._apply_due_changes(up_to=0)
         self._init_month_stats()
         self.current_outputs = self._compute_outputs()
         self.recorder.collect(self)
@@ -329,11 +330,8 @@ class GovernanceModel(mesa.Model):
         quit_ = filled & ~retire & ~rotate & (u_quit < hazard)
         leave = retire | quit_
         n_sep = int(leave.sum() + rotate.sum())
-        self._vacate(leave)
-        # rotation: the street office sends a successor at once (a swap, not a vacancy)
-        if rotate.any():
-            self._vacate(rotate)
-            self._hire(np.flatnonzero(rotate), T.DISPATCHED, rng)
+        # rotation at term end: the post is appointed anew under the current regime below
+        self._vacate(leave | rotate)
         # layoffs when the community's deficit exceeds the threshold ("cut away")
         n_layoff = self._layoffs()
         # recruitment
@@ -417,9 +415,10 @@ class GovernanceModel(mesa.Model):
 
     # ------------------------------------------------------------------ 8. policies
     def apply_policies(self) -> None:
-        """Scheduled changes for next month take effect now."""
+        """Changes scheduled for this month take effect at its end: they show in this month's
+        structural outputs and drive the processes from next month on."""
         self.month += 1
-        self._apply_due_changes(up_to=self.month + 1)
+        self._apply_due_changes(up_to=self.month)
         if self.month >= self.horizon:
             self.running = False
 
