@@ -475,6 +475,8 @@ def resume(store: Store | str | os.PathLike[str], experiment_id: str, *, executo
            workers: int | None = None, progress: bool = True, scheduler: str | None = None,
            max_attempts: int = DEFAULT_MAX_ATTEMPTS, allow_code_change: bool = False) -> str:
     """Run the runs of ``experiment_id`` that are not yet in the store; returns the id."""
+    if not isinstance(store, Store) and not Path(store).exists():
+        raise ExperimentError(f"no results store at {store}, so no experiment {experiment_id!r} to resume")
     st, owned = _as_store(store)
     try:
         exp = st.experiment(experiment_id)

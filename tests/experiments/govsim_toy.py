@@ -2,7 +2,7 @@
 
 Parameters (all optional): ``a``, ``b`` numbers that shift the series; ``policy`` a
 categorical level; ``fail`` (raise ValueError), ``die`` (the process exits abruptly, as if
-killed) and ``delay`` (seconds to sleep). Env var ``GOVSIM_TOY_LOG``: a file that gets one
+killed), ``die_once`` (a marker-file path: die the first time only) and ``delay`` (seconds to sleep). Env var ``GOVSIM_TOY_LOG``: a file that gets one
 line per finished run (lets a test wait until a batch is under way).
 """
 
@@ -29,6 +29,9 @@ def simulate(params=None, *, seed: int, horizon: int = 120, schedule=()):
         raise ValueError(f"toy failure requested (seed {seed})")
     if p["die"]:
         os._exit(13)
+    if p.get("die_once") and not os.path.exists(p["die_once"]):
+        open(p["die_once"], "w").close()
+        os._exit(14)
     if p["delay"]:
         time.sleep(float(p["delay"]))
     rng = np.random.default_rng(np.random.SeedSequence(seed))
