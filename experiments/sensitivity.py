@@ -22,7 +22,6 @@ CLI: ``govsim sensitivity {plan,run,extend,analyze,export}`` (see :func:`registe
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
