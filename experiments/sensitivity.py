@@ -269,6 +269,23 @@ def _ranges(values: Sequence[str] | None) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _explicit(values: Sequence[str] | None) -> list[dict[str, Any]]:
+    out = []
+    for item in _split(values):
+        name, sep, rng = item.partition("=")
+        if not sep or not name:
+            raise SensitivityError(f"--factor {item!r}: expected NAME=LO:HI or NAME=a|b|c")
+        if "|" in rng:
+            out.append({"name": name, "type": "choice", "choices": rng.split("|")})
+            continue
+        try:
+            lo, hi = (float(v) for v in rng.split(":"))
+        except ValueError:
+            raise SensitivityError(f"--factor {item!r}: expected NAME=LO:HI or NAME=a|b|c") from None
+        out.append({"name": name, "lower": lo, "upper": hi})
+    return out
+
+
 def _add_problem_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("factors")
     g.add_argument("--factors", action="append", metavar="NAMES", help="parameter names, comma-separated")
@@ -276,6 +293,9 @@ def _add_problem_args(p: argparse.ArgumentParser) -> None:
                    "(uncertainty, policy, structural)")
     g.add_argument("--groups", action="append", metavar="GROUPS", help="all parameters of these submodel groups")
     g.add_argument("--exclude", action="append", metavar="NAMES", help="drop these factors again")
+    g.add_argument("--factor", action="append", metavar="NAME=LO:HI", dest="explicit",
+                   help="an explicit float factor that is not a model parameter (e.g. x1 of an analytic target); "
+                        "NAME=a|b|c gives a choice factor")
     g.add_argument("--range", action="append", metavar="NAME=LO:HI", dest="ranges", help="override a factor range")
     g.add_argument("--group-by", choices=["group", "kind"], default=None,
                    help="report indices per factor group instead of per factor")
@@ -379,7 +399,8 @@ def _analyze_cmd(args: argparse.Namespace, store: str, experiment_id: str, targe
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    d = plan(method=args.method, n=args.n, seed=args.seed, factors=_split(args.factors), kinds=_split(args.kinds),
+    d = plan(method=args.method, n=args.n, seed=args.seed, factors=_split(args.factors) + _explicit(args.explicit),
+             kinds=_split(args.kinds),
              groups=_split(args.groups), exclude=_split(args.exclude), group_by=args.group_by,
              ranges=_ranges(args.ranges), second_order=args.second_order, num_levels=args.num_levels)
     for f in d.problem.factors:
@@ -392,8 +413,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    eid = run(args.store, method=args.method, n=args.n, seed=args.seed, factors=_split(args.factors),
-              kinds=_split(args.kinds), groups=_split(args.groups), exclude=_split(args.exclude),
+    eid = run(args.store, method=args.method, n=args.n, seed=args.seed,
+              factors=_split(args.factors) + _explicit(args.explicit), kinds=_split(args.kinds),
+              groups=_split(args.groups), exclude=_split(args.exclude),
               group_by=args.group_by, ranges=_ranges(args.ranges), second_order=args.second_order,
               num_levels=args.num_levels, replicates=args.replicates, base_params=_parse_base(args.base),
               horizon=args.horizon, target=args.target, executor=args.executor, workers=args.workers,
@@ -431,10 +453,17 @@ def _guarded(func):
     """Turn user errors into a one-line message and exit code 2."""
     def wrapper(args: argparse.Namespace) -> int:
         from analysis.sensitivity import SensitivityAnalysisError
+        from model.parameters import ParameterError
+
+        from .engine import ExperimentError
+        from .executors import ExecutorError
+        from .store import StoreError
+        from .worker import TargetError
 
         try:
             return func(args)
-        except (FactorError, SensitivityError, SensitivityAnalysisError, FileNotFoundError) as err:
+        except (FactorError, SensitivityError, SensitivityAnalysisError, FileNotFoundError, ParameterError,
+                ExperimentError, ExecutorError, StoreError, TargetError) as err:
             print(f"govsim sensitivity: error: {err}", file=sys.stderr)
             return 2
     wrapper.__name__ = func.__name__
