@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import mesa
+from mesa.agent import AgentSet
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
@@ -891,15 +892,15 @@ class GovernanceModel(mesa.Model):
             self._social_graph = nx.from_scipy_sparse_array(self.ties)
         return self._social_graph
 
-    def resident_agents(self) -> mesa.AgentSet:
+    def resident_agents(self) -> AgentSet:
         """Mesa agents for all residents (views onto the arrays), created on first call."""
         if not hasattr(self, "_resident_agents"):
-            self._resident_agents = mesa.AgentSet([Resident(self, i) for i in range(self.n_residents)], random=self.random)
+            self._resident_agents = AgentSet([Resident(self, i) for i in range(self.n_residents)], random=self.random)
         return self._resident_agents
 
     @property
-    def cadres(self) -> mesa.AgentSet:
-        return self.agents_by_type.get(Cadre, mesa.AgentSet([], random=self.random))
+    def cadres(self) -> AgentSet:
+        return self.agents_by_type.get(Cadre, AgentSet([], random=self.random))
 
     @property
     def organisations(self) -> list[SocialOrganisation]:

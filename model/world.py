@@ -97,7 +97,7 @@ def build_residents(comm: Communities, p: dict, rng: np.random.Generator) -> dic
 
 
 def assign_grids(household: np.ndarray, comm: Communities, grid_households: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Split each community's households into consecutive grids of about ``grid_households``.
+    """Split each community's households into round(households / grid_households) consecutive grids.
 
     Returns (grid of each resident, community of each grid, households of each grid).
     """
@@ -110,7 +110,7 @@ def assign_grids(household: np.ndarray, comm: Communities, grid_households: int)
         hh = household[lo:hi]
         local = hh - hh[0]  # households are consecutive within a community
         n_hh = int(local[-1]) + 1
-        n_grids = max(1, int(np.ceil(n_hh / grid_households)))
+        n_grids = max(1, int(round(n_hh / grid_households)))
         # equal-sized blocks of households
         block = (local * n_grids) // n_hh
         grid[lo:hi] = gid + block

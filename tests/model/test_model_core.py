@@ -1,0 +1,182 @@
+"""Behaviour of GovernanceModel: reproducibility, common random numbers, Mesa compatibility,
+schedules and restructuring."""
+
+import mesa
+import networkx as nx
+import numpy as np
+import pytest
+
+from model import tables as T
+from model.agents import Cadre, SocialOrganisation, StreetOffice
+from model.model import GovernanceModel
+from model.outputs import OUTPUTS
+from model.run import network_snapshot, simulate
+
+
+def same(a, b):
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_same_seed_identical_different_seed_different():
+    a, b, c = (simulate(seed=s, horizon=36) for s in (7, 7, 8))
+    assert same(a.timeseries, b.timeseries) and a.summary == b.summary
+    assert not same(a.timeseries, c.timeseries)
+
+
+def test_series_has_every_declared_output_for_each_month(baseline_run):
+    ts = baseline_run.timeseries
+    assert list(ts) == ["month", *OUTPUTS]
+    assert np.array_equal(ts["month"], np.arange(121))
+    assert set(baseline_run.summary) == set(OUTPUTS)
+    df = baseline_run.frame()
+    assert df.shape == (121, len(OUTPUTS) + 1)
+    for name in ("participation_rate", "admin_share", "vacancy_rate", "service_coverage", "satisfied_share"):
+        assert ((df[name] >= 0) & (df[name] <= 1)).all(), name
+
+
+def test_networks_and_world_come_from_the_seed_only():
+    a = GovernanceModel(rng=3, horizon=1)
+    b = GovernanceModel(rng=3, horizon=1, task_access_list=0.5, pay_director=2500.0, budget_regime="stable")
+    c = GovernanceModel(rng=4, horizon=1)
+    assert (a.ties != b.ties).nnz == 0
+    assert a.ties.shape != c.ties.shape or (a.ties != c.ties).nnz > 0
+    for name in ("res_age", "res_household", "res_grid", "res_stake", "res_trust", "res_efficacy", "res_needs"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+
+
+def test_crn_a_policy_in_one_process_leaves_other_streams_untouched():
+    """Changing the task access list (admin process) or the budget regime (budget process)
+    changes nothing about how many draws the participation, services or attitudes streams
+    consume: those processes see the same random numbers in both runs."""
+    a = GovernanceModel(rng=5, horizon=24)
+    b = GovernanceModel(rng=5, horizon=24, task_access_list=0.6, budget_regime="stable")
+    for _ in range(24):
+        a.step()
+        b.step()
+        for stream in ("participation", "services", "attitudes", "network", "residents", "structure"):
+            assert a.streams[stream].bit_generator.state == b.streams[stream].bit_generator.state, stream
+    assert a.streams["admin"].bit_generator.state != b.streams["admin"].bit_generator.state
+
+
+def test_crn_makes_paired_differences_less_noisy_than_independent_ones():
+    lever = dict(decision_authority=0.8)
+    paired = [simulate(lever, seed=s, horizon=48).summary["participation_rate"]
+              - simulate(seed=s, horizon=48).summary["participation_rate"] for s in range(6)]
+    unpaired = [simulate(lever, seed=s, horizon=48).summary["participation_rate"]
+                - simulate(seed=s + 100, horizon=48).summary["participation_rate"] for s in range(6)]
+    assert np.var(paired) < np.var(unpaired)
+
+
+def test_is_a_normal_mesa_model():
+    m = GovernanceModel(rng=1, horizon=6)
+    assert isinstance(m, mesa.Model)
+    m.run_for(2)
+    assert m.steps == 2 and m.month == 2
+    m.run_model()
+    assert m.month == 6 and not m.running
+    df = m.datacollector.get_model_vars_dataframe()
+    assert len(df) == 7 and "participation_rate" in df
+    # the four agent types
+    assert len(m.agents_by_type[Cadre]) == int(m.post_filled.sum())
+    assert len(m.agents_by_type[StreetOffice]) == 1
+    assert all(isinstance(o, SocialOrganisation) for o in m.organisations)
+    residents = m.resident_agents()
+    assert len(residents) == m.n_residents
+    r = residents.to_list()[10]
+    assert r.community == m.res_community[10] and r.age_group in T.AGE_GROUPS
+    cad = next(iter(m.cadres))
+    assert cad.role in T.ROLES and cad.origin in T.ORIGINS and cad.pay >= 0
+
+
+def test_mesa_batch_run_drives_the_model_with_keyword_parameters():
+    results = mesa.batch_run(GovernanceModel, parameters={"horizon": 3, "pay_director": [500.0, 2500.0]},
+                             rng=[1], max_steps=3, data_collection_period=-1, number_processes=1,
+                             display_progress=False)
+    assert len(results) == 2
+    assert {r["pay_director"] for r in results} == {500.0, 2500.0}
+    assert all("participation_rate" in r for r in results)
+
+
+def test_seed_is_required_and_validated():
+    with pytest.raises(ValueError, match="seed"):
+        GovernanceModel()
+    with pytest.raises(ValueError, match="non-negative"):
+        GovernanceModel(rng=-1)
+    with pytest.raises(ValueError, match="horizon"):
+        GovernanceModel(rng=1, horizon=0)
+
+
+def test_scheduled_change_takes_effect_at_its_month():
+    r = simulate(seed=2, horizon=30, schedule=[(12, "pay_director", 2500.0)])
+    base = simulate(seed=2, horizon=30)
+    bw = base.timeseries["budgeted_wage_bill_annual"]
+    rw = r.timeseries["budgeted_wage_bill_annual"]
+    # months 1..12 are paid on the old scale; the raise shows from month 13's budget on
+    assert np.array_equal(rw[:13], bw[:13])
+    assert np.all(rw[13:] > bw[13:])
+    m = GovernanceModel(rng=2, horizon=30, schedule=[(12, "pay_director", 2500.0)])
+    m.run_for(11)
+    assert m.p["pay_director"] == 500.0
+    m.run_for(1)
+    assert m.p["pay_director"] == 2500.0
+
+
+def test_merger_restructures_posts_and_keeps_agents_consistent():
+    m = GovernanceModel(rng=4, horizon=40, communities_per_street=10, schedule=[(12, "merge_rate", 0.7)])
+    m.run_for(11)
+    before_posts, before_radius = m.n_posts, m.com.radius.mean()
+    m.step()
+    assert m.com.n == 3
+    assert m.n_posts < before_posts
+    assert m.com.radius.mean() > before_radius
+    assert set(np.unique(m.res_community)) == {0, 1, 2}
+    assert np.all(np.diff(m.res_community) >= 0)  # residents stay contiguous by community
+    m.run_for(10)
+    cadres = m.agents_by_type[Cadre]
+    assert len(cadres) == int(m.post_filled.sum())
+    assert sorted(c.slot for c in cadres) == sorted(np.flatnonzero(m.post_filled).tolist())
+    for c in m.organisations:
+        assert all(0 <= k < m.com.n for k in c.communities)
+    with pytest.raises(ValueError, match="cannot fall"):
+        GovernanceModel(rng=1, horizon=5, merge_rate=0.5, schedule=[(2, "merge_rate", 0.2)]).run_model()
+
+
+def test_grid_size_lever_changes_the_number_of_grid_workers():
+    m = GovernanceModel(rng=1, horizon=10, residents_per_community=3000, grid_households=600,
+                        schedule=[(5, "grid_households", 300)])
+    g0 = len(m.grid_community)
+    m.run_model()
+    assert len(m.grid_community) > g0
+    assert int(m.post_is_grid.sum()) == len(m.grid_community)
+    assert set(m.post_grid[m.post_is_grid]) == set(range(len(m.grid_community)))
+
+
+def test_hierarchy_and_organisation_graphs():
+    m = GovernanceModel(rng=1, horizon=2, n_streets=2, communities_per_street=3, so_per_community=1.0)
+    H = m.hierarchy
+    assert isinstance(H, nx.DiGraph) and nx.is_arborescence(H)
+    assert sum(1 for _, d in H.nodes(data=True) if d["kind"] == "community") == 6
+    assert nx.is_bipartite(m.org_graph)
+    G = m.social_graph
+    assert G.number_of_nodes() == m.n_residents and G.number_of_edges() == m.ties.nnz // 2
+    nodes, edges = network_snapshot(m, community=0)
+    assert {"resident", "grid", "community", "street_office"} <= set(nodes["kind"])
+    assert {"cadre", "grid_worker"} & set(nodes["kind"])
+    assert {"social", "hierarchy"} <= set(edges["kind"])
+
+
+def test_small_world_matches_watts_strogatz_statistics():
+    m = GovernanceModel(rng=9, horizon=1, residents_per_community=3000, communities_per_street=1,
+                        grid_households=3000, cross_grid_ties=0.0, cross_community_ties=0.0,
+                        household_size_rural=1.0, social_degree=6, tie_rewire=0.1)
+    G = m.social_graph
+    ref = nx.watts_strogatz_graph(m.n_residents, 6, 0.1, seed=1)
+    assert abs(np.mean([d for _, d in G.degree()]) - 6.0) < 0.2
+    assert abs(nx.average_clustering(G) - nx.average_clustering(ref)) < 0.05
+
+
+def test_one_community_and_several_streets_run_from_the_same_code():
+    one = simulate({"n_streets": 1, "communities_per_street": 1, "residents_per_community": 300}, seed=1, horizon=12)
+    many = simulate({"n_streets": 3, "communities_per_street": 4, "residents_per_community": 200}, seed=1, horizon=12)
+    assert one.summary["n_communities"] == 1 and many.summary["n_communities"] == 12
+    assert many.summary["n_residents"] > one.summary["n_residents"]
