@@ -164,7 +164,7 @@ class StreetOffice(mesa.Agent):
 
     @property
     def communities(self) -> np.ndarray:
-        return np.flatnonzero(self.model.com.street == self.street)
+        return self.model._office_idx[self.street]
 
     def push_down(self, arrived: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Tasks passed to each of this street's communities: each arrived task is kept out

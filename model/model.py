@@ -132,6 +132,7 @@ class GovernanceModel(mesa.Model):
         self.recorder = MonthlyRecorder(list(OUTPUTS))
         self.datacollector = self.recorder  # the name mesa.batch_run looks for
         self._month_stats: dict[str, float] = {}
+        self._refresh_caches()
         self._apply_due_changes(up_to=0)
         self._init_month_stats()
         self.current_outputs = self._compute_outputs()
@@ -166,7 +167,7 @@ class GovernanceModel(mesa.Model):
         arrived = rng.poisson(p["admin_task_rate"], self.com.n)
         passed = np.empty(self.com.n, dtype=np.int64)
         for office in self.street_offices:
-            idx = office.communities
+            idx = self._office_idx[office.street]
             passed[idx] = office.push_down(arrived[idx], rng)
         hours_per_task = p["task_hours"] * (1.0 - p["info_saving"] * p["informatisation"]) * (
             1.0 + p["silo_overhead"] * (p["n_platforms"] - 1))
@@ -180,7 +181,7 @@ class GovernanceModel(mesa.Model):
         service hours by working overtime."""
         H = self.p["cadre_hours"]
         present = self.post_filled
-        w = np.where(present, T.ROLE_ADMIN_WEIGHT[self.post_role], 0.0)
+        w = self._post_weight * present
         wsum = np.bincount(self.post_community, weights=w, minlength=self.com.n)
         share = np.divide(w, wsum[self.post_community], out=np.zeros_like(w), where=wsum[self.post_community] > 0)
         admin = self.com_admin_hours[self.post_community] * share
@@ -188,7 +189,7 @@ class GovernanceModel(mesa.Model):
         self.post_admin = admin
         self.post_service = service
         self.post_overtime = np.maximum(0.0, admin + service - H)
-        self.post_contact = service * T.ROLE_CONTACT_SHARE[self.post_role]
+        self.post_contact = service * self._post_contact_share
 
     # ------------------------------------------------------------------ 3. services
     def deliver_services(self) -> None:
@@ -200,9 +201,8 @@ class GovernanceModel(mesa.Model):
                                         minlength=len(self.grid_community))
         other = ~self.post_is_grid
         com_contact = np.bincount(self.post_community[other], weights=self.post_contact[other], minlength=C)
-        com_hh = np.bincount(self.grid_community, weights=self.grid_households, minlength=C)
         visits = visits_hours_grid / T.HOURS_PER_VISIT
-        visits += (com_contact / T.HOURS_PER_VISIT)[self.grid_community] * self.grid_households / np.maximum(com_hh[self.grid_community], 1)
+        visits += (com_contact / T.HOURS_PER_VISIT)[self.grid_community] * self._grid_share_of_community
         p_contact = np.minimum(1.0, visits / np.maximum(self.grid_households, 1))
         u = rng.random(self.n_residents)
         self.res_contacted = u < p_contact[self.res_grid]
@@ -218,39 +218,39 @@ class GovernanceModel(mesa.Model):
         vol_hours = np.bincount(self.res_community, weights=self.res_volunteer.astype(np.float64), minlength=C) * (
             p["volunteer_hours"] * (1.0 + 0.5 * p["four_social_linkage"]))
         act_hours = self.com_activity_spend * p["activity_hours_per_yuan"]
-        need = self.res_needs  # [N, K] bool
         demand = self._com_need_counts * p["need_hours"]
-        dshare = np.divide(demand, demand.sum(axis=1, keepdims=True), out=np.full_like(demand, 1.0 / T.N_SERVICES),
-                           where=demand.sum(axis=1, keepdims=True) > 0)
+        dsum = demand.sum(axis=1, keepdims=True)
+        dshare = np.divide(demand, dsum, out=np.full_like(demand, 1.0 / T.N_SERVICES), where=dsum > 0)
         supply = (cadre_hours[:, None] * T.CADRE_SERVICE_MIX + so_hours[:, None] * T.SO_SERVICE_MIX
                   + vol_hours[:, None] * T.VOLUNTEER_SERVICE_MIX + act_hours[:, None] * dshare)
-        coverage = np.where(demand > 0, np.minimum(1.0, np.divide(supply, demand, out=np.ones_like(demand), where=demand > 0)), 1.0)
-        access = np.exp(-self.res_dist / p["radius_decay"])
-        prob = coverage[self.res_community] * access[:, None]
-        served = (rng.random(need.shape) < prob) & need
-        self.res_served = served
-        n_need = self._res_n_need
+        coverage = np.minimum(1.0, np.divide(supply, demand, out=np.ones_like(demand), where=demand > 0))
+        # each need (resident, type) is met with probability coverage x access(distance)
+        nc, nt = self._need_com, self._need_type
+        served = rng.random(len(nc)) < coverage[nc, nt] * self._need_access
+        self.need_served = served
+        N = self.n_residents
+        served_per_res = np.bincount(self._need_res, weights=served, minlength=N)
         com_cov = coverage.mean(axis=1)
-        self.res_quality = np.where(n_need > 0, served.sum(axis=1) / np.maximum(n_need, 1), com_cov[self.res_community])
+        self.res_quality = np.where(self._res_n_need > 0, served_per_res / np.maximum(self._res_n_need, 1),
+                                    com_cov[self.res_community])
         tot_need = self._com_need_counts.sum(axis=0)
-        tot_served = served.sum(axis=0)
+        tot_served = np.bincount(nt, weights=served, minlength=T.N_SERVICES)
         self._month_stats.update(
             service_coverage=float(tot_served.sum() / max(tot_need.sum(), 1)),
             so_service_share=float(so_hours.sum() / max(supply.sum(), 1e-9)),
-            contact_rate=float(self.res_contacted.mean()) if self.n_residents else 0.0,
+            contact_rate=np.count_nonzero(self.res_contacted) / max(N, 1),
         )
         for k, name in enumerate(T.SERVICE_TYPES):
-            key = "coverage_culture" if name == "culture" else f"coverage_{name}"
-            self._month_stats[key] = float(tot_served[k] / tot_need[k]) if tot_need[k] else 1.0
-        self.com_coverage = np.divide(np.bincount(self.res_community, weights=served.sum(axis=1), minlength=C),
+            self._month_stats[f"coverage_{name}"] = float(tot_served[k] / tot_need[k]) if tot_need[k] else 1.0
+        self.com_coverage = np.divide(np.bincount(nc, weights=served, minlength=C),
                                       np.maximum(self._com_need_counts.sum(axis=1), 1))
 
     # ------------------------------------------------------------------ 4. attitudes
     def update_attitudes(self) -> None:
         p, rng = self.p, self.streams["attitudes"]
         fw = p["facility_weight"]
-        fac = (self.com.facility >= facility_standard(self.com.urban)).astype(np.float64)
-        target = np.minimum(1.0, (1.0 - fw) * self.res_quality + fw * fac[self.res_community] + 0.05 * self.res_contacted)
+        target = np.minimum(1.0, (1.0 - fw) * self.res_quality + fw * self._fac_met[self.res_community]
+                            + 0.05 * self.res_contacted)
         self.res_satisfaction += p["kappa_satisfaction"] * (target - self.res_satisfaction)
         self.res_trust += p["kappa_trust"] * (self.res_satisfaction - self.res_trust)
         self.res_trust += p["contact_trust"] * self.res_contacted * (1.0 - self.res_trust)
@@ -311,7 +311,7 @@ class GovernanceModel(mesa.Model):
         # burnout (job demands-resources): overtime and administrative share raise it, pay
         # adequacy and decision authority buffer it
         pay = self.post_pay()
-        outside = self.post_outside_wage()
+        outside = self._post_outside
         worked = self.post_admin + self.post_service
         admin_share = np.divide(self.post_admin, worked, out=np.zeros_like(worked), where=worked > 0)
         resources = 0.5 * np.minimum(1.0, pay / outside) + 0.5 * p["decision_authority"]
@@ -339,7 +339,7 @@ class GovernanceModel(mesa.Model):
         vacant = ~self.post_filled & ~self.post_frozen
         role = self.post_role
         leader = self.post_is_leader
-        disp_share = np.array([o.dispatch_share for o in self.street_offices])[self.com.street[self.post_community]]
+        disp_share = self._post_dispatch_share
         by_dispatch = (leader & (u_origin < disp_share)) | (role == T.FIRST_SECRETARY)
         attract = p["recruit_base"] + p["recruit_wage"] * np.log(np.maximum(self.post_pay(), 1.0) / outside) + 0.5 * p["personnel_authority"]
         graduate = (role == T.STAFF) & (u_origin < p["graduate_recruitment"])
@@ -448,16 +448,34 @@ class GovernanceModel(mesa.Model):
         self.res_contacted = np.zeros(N, dtype=bool)
         self.res_quality = np.full(N, 0.5)
         self.res_p_participate = np.zeros(N)
-        self.res_served = np.zeros((N, T.N_SERVICES), dtype=bool)
         self._consulted_last_month = False
         self._part_stats = dict(participation_rate=0.0, participation_youth=0.0, participation_middle=0.0,
                                 participation_elderly=0.0, elderly_share_of_participants=0.0)
 
+    def _refresh_caches(self) -> None:
+        """Arrays derived from the structure and the levers, refreshed when either changes."""
+        com = self.com
+        self._fac_met = (com.facility >= facility_standard(com.urban)).astype(np.float64)
+        self._office_idx = [np.flatnonzero(com.street == o.street) for o in self.street_offices]
+        self._post_weight = T.ROLE_ADMIN_WEIGHT[self.post_role]
+        self._post_contact_share = T.ROLE_CONTACT_SHARE[self.post_role]
+        com_hh = np.bincount(self.grid_community, weights=self.grid_households, minlength=com.n)
+        self._grid_share_of_community = self.grid_households / np.maximum(com_hh[self.grid_community], 1)
+        urban = com.urban[self.post_community]
+        self._post_outside = np.where(urban, self.p["outside_wage_urban"], self.p["outside_wage_rural"])
+        office_share = np.array([o.dispatch_share for o in self.street_offices])
+        self._post_dispatch_share = office_share[com.street[self.post_community]]
+        self._pay_cache = None
+
     def _refresh_community_cache(self) -> None:
-        """Per-community need counts [C, K]; recomputed when communities change."""
+        """The list of needs (resident, type) with each need's community and access, and the
+        per-community need counts [C, K]; recomputed when communities change."""
         C = self.com.n
-        self._com_need_counts = np.stack(
-            [np.bincount(self.res_community, weights=self.res_needs[:, k], minlength=C) for k in range(T.N_SERVICES)], axis=1)
+        self._need_res, self._need_type = np.nonzero(self.res_needs)
+        self._need_com = self.res_community[self._need_res]
+        self._need_access = np.exp(-self.res_dist[self._need_res] / self.p["radius_decay"])
+        self._com_need_counts = np.zeros((C, T.N_SERVICES))
+        np.add.at(self._com_need_counts, (self._need_com, self._need_type), 1.0)
 
     def _init_accounts(self) -> None:
         C = self.com.n
@@ -595,10 +613,6 @@ class GovernanceModel(mesa.Model):
             self._pay_cache.setflags(write=False)
         return self._pay_cache
 
-    def post_outside_wage(self) -> np.ndarray:
-        urban = self.com.urban[self.post_community]
-        return np.where(urban, self.p["outside_wage_urban"], self.p["outside_wage_rural"])
-
     def post_accounting(self) -> dict[str, float]:
         """Committee posts and their annual wage bill on the current pay scale (pattern 1)."""
         committee = self.post_is_committee
@@ -656,7 +670,7 @@ class GovernanceModel(mesa.Model):
                 org.remove()
         u = rng.random(len(self.street_offices))
         for s, office in enumerate(self.street_offices):
-            cs = office.communities
+            cs = self._office_idx[office.street]
             market = float(unmet_purchase[cs].sum())
             p_entry = 1.0 - np.exp(-market / 20_000.0) + 0.05 * self.p["four_social_linkage"]
             if u[s] < p_entry:
@@ -675,6 +689,9 @@ class GovernanceModel(mesa.Model):
         self._pay_cache = None
         for office in self.street_offices:
             office.adopt(self.p)
+        if any(c.name == "radius_decay" for c in due):
+            self._refresh_community_cache()
+        self._refresh_caches()
         if self.p["merge_rate"] != before["merge_rate"]:
             self._merge(before["merge_rate"], self.p["merge_rate"])
         elif any(self.p[k] != before[k] for k in _RESTRUCTURING):
@@ -792,6 +809,7 @@ class GovernanceModel(mesa.Model):
         self.post_embed = np.where(self.post_filled & merged[self.post_community], np.maximum(0.0, self.post_embed - 0.2),
                                    self.post_embed)
         self.hierarchy = self._build_hierarchy()
+        self._refresh_caches()
 
     def _build_hierarchy(self) -> nx.DiGraph:
         """District → street offices → communities → grids."""
@@ -841,15 +859,15 @@ class GovernanceModel(mesa.Model):
         n_res = max(self.n_residents, 1)
         out = dict(self._part_stats)
         out.update(
-            volunteer_rate=float(self.res_volunteer.mean()) if self.n_residents else 0.0,
+            volunteer_rate=np.count_nonzero(self.res_volunteer) / n_res,
             satisfaction_mean=float(self.res_satisfaction.mean()),
-            satisfied_share=float((self.res_satisfaction >= T.SATISFIED).mean()),
+            satisfied_share=np.count_nonzero(self.res_satisfaction >= T.SATISFIED) / n_res,
             trust_mean=float(self.res_trust.mean()),
             efficacy_mean=float(self.res_efficacy.mean()),
             belonging_mean=float(self.res_belonging.mean()),
             turnover_annual=float(sum(self._sep_hist) * 12.0 / max(len(self._sep_hist), 1) / n_filled) if self._sep_hist else 0.0,
             quit_rate_annual=float(sum(self._quit_hist) * 12.0 / max(len(self._quit_hist), 1) / n_filled) if self._quit_hist else 0.0,
-            vacancy_rate=float(1.0 - filled.mean()),
+            vacancy_rate=1.0 - np.count_nonzero(filled) / max(self.n_posts, 1),
             mean_tenure=float(self.post_tenure[filled].mean()) if filled.any() else 0.0,
             dispatched_leader_share=float((self.post_origin[leader] == T.DISPATCHED).mean()) if leader.any() else 0.0,
             burnout_mean=float(self.post_burnout[filled].mean()) if filled.any() else 0.0,
@@ -868,7 +886,7 @@ class GovernanceModel(mesa.Model):
             coverage_environment=s["coverage_environment"],
             so_service_share=s["so_service_share"],
             n_social_orgs=float(sum(1 for n in self.org_graph if isinstance(n, SocialOrganisation))),
-            facilities_standard_share=float((self.com.facility >= facility_standard(self.com.urban)).mean()),
+            facilities_standard_share=float(self._fac_met.mean()),
             wage_bill=s["wage_bill"],
             budgeted_wage_bill_annual=s["budgeted_wage_bill_annual"],
             spending_total=s["spending_total"],
