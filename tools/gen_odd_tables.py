@@ -51,10 +51,10 @@ def output_table() -> str:
 
 def render(text: str) -> str:
     for tag, table in (("PARAMETERS", parameter_table()), ("OUTPUTS", output_table())):
-        pattern = re.compile(rf"(<!-- {tag}:BEGIN.*?-->\n).*?(\n<!-- {tag}:END -->)", re.S)
+        pattern = re.compile(rf"(<!-- {tag}:BEGIN.*?-->\n).*?(<!-- {tag}:END -->)", re.S)
         if not pattern.search(text):
             raise SystemExit(f"{ODD}: markers <!-- {tag}:BEGIN --> / <!-- {tag}:END --> not found")
-        text = pattern.sub(lambda m: m.group(1) + table + m.group(2), text)
+        text = pattern.sub(lambda m: m.group(1) + table + "\n" + m.group(2), text)
     return text
 
 
