@@ -317,7 +317,7 @@ def _execute(store: Store, experiment_id: str, spec: Mapping[str, Any], *, execu
     store.update_manifest(experiment_id, manifest, status="running")
     writer = _Writer(store, experiment_id)
     with _progress(progress, total, len(done), spec["name"]) as bar:
-        for payload in ex.run(plan_tasks(spec, skip=done)):
+        for payload in ex.run(plan_tasks(spec, skip=done), target=spec["target"]):
             writer.add(payload)
             if bar is not None and payload is not None:
                 prog, tid = bar

@@ -1,8 +1,10 @@
 """Executors: where planned runs are computed. One interface, three implementations.
 
-``executor.run(tasks)`` takes an iterator of task dicts and yields one payload per task, in
-completion order (and ``None`` now and then while it waits, so the caller can commit), keeping only a small window of tasks in flight (memory stays flat). A task
-whose worker process dies is retried up to ``max_attempts`` times, then yielded as failed.
+``executor.run(tasks, target=...)`` takes an iterator of task dicts and yields one payload
+per task, in completion order (and ``None`` now and then while it waits, so the caller can
+commit). Only a small window of tasks is in flight, so memory stays flat. Worker processes
+import the target's module before their first task. A task whose worker process dies is
+retried up to ``max_attempts`` times, then yielded as failed.
 
 ``inprocess``  the calling process (debugging, tiny batches, notebooks)
 ``processes``  local worker processes started with an explicit ``forkserver`` (else
@@ -14,6 +16,7 @@ whose worker process dies is retried up to ``max_attempts`` times, then yielded 
 from __future__ import annotations
 
 import collections
+import importlib
 import multiprocessing as mp
 import os
 import signal
@@ -52,14 +55,24 @@ class InProcessExecutor:
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "workers": 1}
 
-    def run(self, tasks: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    def run(self, tasks: Iterable[Mapping[str, Any]], *, target: str | None = None) -> Iterator[dict[str, Any]]:
         for task in tasks:
             yield run_task(task)
 
 
-def _process_main(conn: Any) -> None:
+def preload(target: str | None) -> None:
+    """Import the target's module ahead of the first task (errors surface in the task instead)."""
+    if target and ":" in target:
+        try:
+            importlib.import_module(target.split(":")[0])
+        except Exception:  # noqa: BLE001 - reported by the first task that needs the module
+            pass
+
+
+def _process_main(conn: Any, target: str | None = None) -> None:
     """Worker process loop: receive a task, send back its payload; stop on None or EOF."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    preload(target)
     while True:
         try:
             task = conn.recv()
@@ -76,9 +89,9 @@ def _process_main(conn: Any) -> None:
 class _Slot:
     __slots__ = ("proc", "conn", "outstanding")
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Any, target: str | None = None) -> None:
         parent, child = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=_process_main, args=(child,), daemon=True, name="govsim-worker")
+        self.proc = ctx.Process(target=_process_main, args=(child, target), daemon=True, name="govsim-worker")
         self.proc.start()
         child.close()
         self.conn = parent
@@ -124,10 +137,10 @@ class ProcessExecutor:
         return {"executor": self.name, "workers": self.workers, "start_method": self.start_method,
                 "max_attempts": self.max_attempts}
 
-    def run(self, tasks: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any] | None]:
+    def run(self, tasks: Iterable[Mapping[str, Any]], *, target: str | None = None) -> Iterator[dict[str, Any] | None]:
         source = iter(tasks)
         retry: collections.deque[dict[str, Any]] = collections.deque()
-        slots = [_Slot(self.ctx) for _ in range(self.workers)]
+        slots = [_Slot(self.ctx, target) for _ in range(self.workers)]
         exhausted = False
         try:
             while True:
@@ -203,7 +216,7 @@ class ProcessExecutor:
                         retry.extend(slot.outstanding)  # queued behind it, never started
                         slot.outstanding.clear()
                     slot.conn.close()
-                    slots[slots.index(slot)] = _Slot(self.ctx)
+                    slots[slots.index(slot)] = _Slot(self.ctx, target)
         finally:
             for slot in slots:
                 slot.stop()
@@ -249,12 +262,13 @@ class DaskExecutor:
                                    dashboard_address=None, host="127.0.0.1")
         return Client(cluster), cluster
 
-    def run(self, tasks: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any] | None]:
+    def run(self, tasks: Iterable[Mapping[str, Any]], *, target: str | None = None) -> Iterator[dict[str, Any] | None]:
         from distributed import wait as dask_wait
         from distributed.scheduler import KilledWorker
 
         client, cluster = self._client()
         try:
+            client.run(preload, target)
             n = sum(client.nthreads().values()) or self.workers
             window = self.window or max(4, 2 * n)
             source = iter(tasks)
