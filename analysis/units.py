@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["KEY_OUTPUTS", "SATISFACTION_TARGET", "UNITS", "OutputLabel", "axis_label", "label", "unit", "is_share"]
+__all__ = ["KEY_OUTPUTS", "SATISFACTION_TARGET", "UNITS", "OutputLabel", "axis_label", "is_share", "label", "scale", "unit"]
 
 
 class OutputLabel(NamedTuple):
@@ -43,8 +43,8 @@ UNITS: dict[str, OutputLabel] = {
     "n_posts": OutputLabel("Posts", "posts"),
     # administrative load
     "admin_tasks": OutputLabel("Administrative tasks", "tasks/month"),
-    "admin_share": OutputLabel("Administrative share of cadre time", "share"),
-    "grid_admin_share": OutputLabel("Administrative share of grid-worker time", "share"),
+    "admin_share": OutputLabel("Admin. share of cadre time", "share"),
+    "grid_admin_share": OutputLabel("Admin. share of grid-worker time", "share"),
     "overtime_mean": OutputLabel("Overtime per cadre", "hours/month"),
     "contact_rate": OutputLabel("Residents visited by grid worker", "share"),
     # services
@@ -56,7 +56,7 @@ UNITS: dict[str, OutputLabel] = {
     "coverage_environment": OutputLabel("Environment needs met", "share"),
     "so_service_share": OutputLabel("Service hours by social orgs", "share"),
     "n_social_orgs": OutputLabel("Active social organisations", "organisations"),
-    "facilities_standard_share": OutputLabel("Communities meeting floor-area standard", "share"),
+    "facilities_standard_share": OutputLabel("Communities at floor-area standard", "share"),
     # budget
     "wage_bill": OutputLabel("Wage bill", "yuan/month"),
     "budgeted_wage_bill_annual": OutputLabel("Budgeted wage bill", "yuan/year"),
@@ -103,17 +103,24 @@ def unit(output: str) -> str:
     return entry.unit if entry else ""
 
 
+def scale(output: str) -> float:
+    """Factor applied to values before plotting: 100 for shares (shown in %), else 1."""
+    return 100.0 if is_share(output) else 1.0
+
+
 def is_share(output: str) -> bool:
     """True when the output is a share (0-1) that reads better as a percentage."""
     return unit(output) in ("share", "share/year")
 
 
-def axis_label(output: str, *, percent: bool | None = None, prefix: str = "") -> str:
-    """Axis label ``"Label (unit)"``; shares are shown in % when ``percent`` (default: when a share)."""
+def axis_label(output: str, *, percent: bool | None = None, prefix: str = "", delta: bool = False) -> str:
+    """Axis label ``"Label (unit)"``; shares are shown in % when ``percent`` (default: when a
+    share), and differences of shares (``delta``) in percentage points."""
     u = unit(output)
     if percent is None:
         percent = is_share(output)
     if percent and u in ("share", "share/year"):
-        u = "%" if u == "share" else "%/year"
+        base = "pp" if delta else "%"
+        u = base if u == "share" else f"{base}/year"
     name = f"{prefix}{label(output)}"
     return f"{name} ({u})" if u else f"{name} (model units)"

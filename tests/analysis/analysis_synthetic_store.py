@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 SCHEMA = """
 CREATE TABLE experiments(experiment_id VARCHAR PRIMARY KEY, name VARCHAR, kind VARCHAR, target VARCHAR,
@@ -49,6 +50,12 @@ REPLICATES = 6
 HORIZON = 24
 EXP = "exp-compare-001"
 OLD_EXP = "exp-old-000"
+
+
+def _insert(con, table: str, rows: list[tuple], columns: list[str]) -> None:
+    """Bulk insert through a DataFrame (row-by-row executemany is slow in DuckDB)."""
+    frame = pd.DataFrame(rows, columns=columns).astype(object)  # noqa: F841  (read by DuckDB by name)
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
 
 
 def _seed(r: int) -> int:
@@ -96,8 +103,8 @@ def build_store(path: Path, *, with_network: bool = True, with_sensitivity: bool
                 series = ramp + rng.normal(0, noise, months.size)
                 ts_rows += [(EXP, run_id, int(m), o, float(v)) for m, v in zip(months, series)]
                 sm_rows.append((EXP, run_id, o, float(series[-12:].mean())))
-    con.executemany("INSERT INTO timeseries VALUES (?,?,?,?,?)", ts_rows)
-    con.executemany("INSERT INTO summaries VALUES (?,?,?,?)", sm_rows)
+    _insert(con, "timeseries", ts_rows, ["experiment_id", "run_id", "month", "output", "value"])
+    _insert(con, "summaries", sm_rows, ["experiment_id", "run_id", "output", "value"])
     if with_sensitivity:
         _insert_sensitivity(con)
     if with_network:
@@ -128,8 +135,9 @@ def _insert_sensitivity(con) -> None:
         for f in FACTORS:
             rows.append((EXP, "morris-1", "morris", out, "mu_star", "final", f, None, 40, st[f], 0.05))
             rows.append((EXP, "morris-1", "morris", out, "sigma", "final", f, None, 40, st[f] * 0.6, None))
-    con.executemany("INSERT INTO sensitivity_indices VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [r + (created,) for r in rows])
+    _insert(con, "sensitivity_indices", [r + (created,) for r in rows],
+            ["experiment_id", "analysis_id", "method", "output", "statistic", "period", "factor", "factor2", "n",
+             "value", "conf", "created"])
 
 
 def _insert_network(con) -> None:
@@ -163,5 +171,6 @@ def _insert_network(con) -> None:
                     edges.append((EXP, run_id, rn, res[(i + 1) % len(res)], "social"))
                     if rng.random() < 0.2:
                         edges.append((EXP, run_id, rn, so, "service"))
-    con.executemany("INSERT INTO network_snapshot VALUES (?,?,?,?,?,?,?,?,?)", snap)
-    con.executemany("INSERT INTO network_edges VALUES (?,?,?,?,?)", edges)
+    _insert(con, "network_snapshot", snap,
+            ["experiment_id", "run_id", "community", "node", "kind", "grid", "participated", "x", "y"])
+    _insert(con, "network_edges", edges, ["experiment_id", "run_id", "source", "target", "kind"])

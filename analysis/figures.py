@@ -1,0 +1,588 @@
+"""The paper figures, drawn from the results store in the house style (analysis/style.py).
+
+:func:`make_all` writes every figure the experiment's data allows and reports the ones it
+skipped and why (e.g. no sensitivity indices, no network snapshot). Each ``fig_*`` function
+returns a :class:`matplotlib.figure.Figure` and can be used on its own.
+
+Figures (file stem → content):
+
+``ts_participation``   participation by age group over time, mean and 95 % band per scenario
+``ts_satisfaction``    residents satisfied over time against the 95 % target
+``ts_workforce``       cadre turnover and vacant posts over time
+``ts_admin``           administrative share of cadre (and grid-worker) time
+``ts_cost``            spending per resident over time
+``scenario_deltas``    paired differences vs baseline with CIs, one panel per key output
+``tradeoff_cost``      spending per resident against participation and turnover, per scenario
+``sobol_<output>``     S1/ST bars with CIs and the S2 heatmap
+``sobol_convergence_<output>``  S1/ST against the base sample size N
+``morris_<output>``    Morris μ* against σ
+``network_community``  one community: residents by participation, grid workers, cadres, organisations
+``network_hierarchy``  street office → communities → grids, with organisation ties
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from scipy import stats as _st
+
+from analysis import network, style, units
+from analysis.stats import compare_scenarios, scenario_order
+from analysis.store import (
+    AnalysisError,
+    StoreLike,
+    available_outputs,
+    has_table,
+    load_summaries,
+    load_timeseries,
+    open_store,
+    resolve_experiment,
+)
+
+__all__ = [
+    "TIMESERIES_FIGURES",
+    "FigureSet",
+    "envelope",
+    "fig_morris",
+    "fig_scenario_deltas",
+    "fig_sobol",
+    "fig_sobol_convergence",
+    "fig_timeseries",
+    "fig_tradeoff",
+    "load_sensitivity",
+    "make_all",
+]
+
+#: Time-series figures: stem → (outputs, caption). Outputs missing from the store are left out.
+TIMESERIES_FIGURES: dict[str, tuple[tuple[str, ...], str]] = {
+    "ts_participation": (
+        ("participation_rate", "participation_youth", "participation_middle", "participation_elderly"),
+        "Participation in consultations, all residents and by age group",
+    ),
+    "ts_satisfaction": (("satisfied_share",), "Share of residents satisfied against the 95 % target"),
+    "ts_workforce": (("turnover_annual", "vacancy_rate"), "Cadre turnover (12-month window) and vacant posts"),
+    "ts_admin": (("admin_share", "grid_admin_share"), "Administrative share of working time"),
+    "ts_cost": (("spending_per_resident",), "Community spending per resident"),
+}
+
+
+@dataclass
+class FigureSet:
+    """What :func:`make_all` wrote: files per figure stem, captions, and skipped figures with reasons."""
+
+    experiment_id: str
+    out_dir: Path
+    files: dict[str, list[Path]] = field(default_factory=dict)
+    captions: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, paths: list[Path], caption: str) -> None:
+        self.files[name] = paths
+        self.captions[name] = caption
+
+    def png(self, name: str) -> Path | None:
+        return next((p for p in self.files.get(name, []) if p.suffix == ".png"), None)
+
+
+# ----------------------------------------------------------------------------- data helpers
+
+
+def envelope(ts: pd.DataFrame, *, level: float = 0.95, band: str = "ci") -> pd.DataFrame:
+    """Per scenario, output and month: n, mean and a band over replicates.
+
+    ``band="ci"``: Student-t interval of the mean (``mean ± t·s/√n``); ``band="replicates"``:
+    the central ``level`` range of the replicate values (percentiles)."""
+    if band not in ("ci", "replicates"):
+        raise AnalysisError(f"band must be 'ci' or 'replicates', not {band!r}")
+    g = ts.groupby(["scenario", "output", "month"], sort=True)["value"]
+    out = g.agg(n="count", mean="mean", sd="std").reset_index()
+    if band == "ci":
+        tq = _st.t.ppf(0.5 + level / 2.0, np.maximum(out["n"].to_numpy() - 1, 1))
+        half = np.where(out["n"] > 1, tq * out["sd"].fillna(0.0) / np.sqrt(out["n"]), np.nan)
+        out["low"], out["high"] = out["mean"] - half, out["mean"] + half
+    else:
+        q = g.quantile([0.5 - level / 2.0, 0.5 + level / 2.0]).unstack()
+        out["low"], out["high"] = q.iloc[:, 0].to_numpy(), q.iloc[:, 1].to_numpy()
+    return out.drop(columns="sd")
+
+
+def _grid(n: int, width: float) -> tuple[int, int]:
+    ncols = min(n, 2 if width < 5 else (4 if n in (4, 7, 8) or n > 9 else 3))
+    if n == 4 and width >= 5:
+        ncols = 2
+    return math.ceil(n / ncols), ncols
+
+
+def _axes(fig: Figure, nrows: int, ncols: int, n: int, **kw) -> list:
+    axs = fig.subplots(nrows, ncols, squeeze=False, **kw).ravel().tolist()
+    for ax in axs[n:]:
+        ax.remove()
+    return axs[:n]
+
+
+def _scenario_legend(fig: Figure, colors: dict[str, str], *, marker: str | None = None,
+                     band_label: str | None = None) -> None:
+    handles = [Line2D([], [], color=c, marker=marker, lw=0 if marker else 1.5, label=s) for s, c in colors.items()]
+    if band_label:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor=style.GREY, alpha=0.3, lw=0, label=f"band: {band_label}"))
+    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 5 if fig.get_figwidth() > 5 else 3),
+               frameon=False, handlelength=1.5, columnspacing=1.2)
+
+
+# ----------------------------------------------------------------------------- time series
+
+
+def fig_timeseries(
+    env: pd.DataFrame,
+    outputs: Sequence[str],
+    *,
+    colors: dict[str, str],
+    width: str | float | None = None,
+    target: dict[str, float] | None = None,
+    band_label: str = "95 % CI of the mean",
+) -> Figure:
+    """One panel per output, one line (mean) and band per scenario, month on the x axis.
+    ``target`` maps an output to a horizontal reference line (e.g. the 95 % satisfaction target)."""
+    outs = [o for o in outputs if o in set(env["output"])]
+    if not outs:
+        raise AnalysisError(f"none of the outputs {', '.join(outputs)} is in the time series")
+    w = style.width_inches(width if width is not None else ("single" if len(outs) == 1 else "double"))
+    nrows, ncols = _grid(len(outs), w)
+    panel_h = 2.0 if ncols > 1 else 2.3
+    fig = style.new_figure(w, height=0.45 + panel_h * nrows)
+    axs = _axes(fig, nrows, ncols, len(outs), sharex=True)
+    for i, (ax, o) in enumerate(zip(axs, outs, strict=True)):
+        k = units.scale(o)
+        sub = env[env["output"] == o]
+        for s, c in colors.items():
+            d = sub[sub["scenario"] == s]
+            if d.empty:
+                continue
+            ax.fill_between(d["month"], d["low"] * k, d["high"] * k, color=c, alpha=0.18, lw=0)
+            ax.plot(d["month"], d["mean"] * k, color=c, lw=1.2)
+        if target and o in target:
+            ax.axhline(target[o] * k, color=style.GREY, ls="--", lw=0.9)
+            ax.annotate(f"target {target[o] * k:g}{' %' if k == 100 else ''}", xy=(1.0, target[o] * k),
+                        xycoords=("axes fraction", "data"), xytext=(0, 2), textcoords="offset points",
+                        ha="right", va="bottom", fontsize=7, color=style.GREY)
+            lo, hi = ax.get_ylim()
+            ax.set_ylim(lo, max(hi, target[o] * k * 1.02))
+        ax.set_ylabel(units.axis_label(o))
+        if i >= len(outs) - ncols:
+            ax.set_xlabel("Time (months)")
+        ax.set_xlim(env["month"].min(), env["month"].max())
+        if len(outs) > 1:
+            style.panel_label(ax, "abcdefghijklmnop"[i])
+    _scenario_legend(fig, colors, band_label=band_label)
+    return fig
+
+
+# ----------------------------------------------------------------------------- comparisons
+
+
+def _delta_scale(output: str, biggest: float) -> tuple[float, str]:
+    """Factor and unit for differences: shares in percentage points, large money in thousands."""
+    u = units.unit(output)
+    if units.is_share(output):
+        return 100.0, {"share": "pp", "share/year": "pp/year"}[u]
+    if np.isfinite(biggest) and biggest >= 1e4 and u:
+        return 1e-3, f"thousand {u}"
+    return 1.0, u or "model units"
+
+
+def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str | float | None = None) -> Figure:
+    """Small multiples of paired differences vs baseline (mean and CI), one panel per output;
+    shares in percentage points. Scenarios are listed on the left of each row."""
+    base = cmp.attrs.get("baseline")
+    d = cmp[(cmp["scenario"] != base) & cmp["diff"].notna()]
+    if base is None or d.empty:
+        raise AnalysisError("no scenario to compare against a baseline")
+    outs = list(dict.fromkeys(d["output"]))
+    scen = [s for s in colors if s in set(d["scenario"])]
+    w = style.width_inches(width if width is not None else "double")
+    ncols = min(len(outs), 2 if w < 5 else 4)
+    nrows = math.ceil(len(outs) / ncols)
+    fig = style.new_figure(w, height=0.5 + nrows * (0.45 + 0.22 * len(scen)))
+    axs = _axes(fig, nrows, ncols, len(outs))
+    ypos = {s: len(scen) - 1 - i for i, s in enumerate(scen)}
+    for i, (ax, o) in enumerate(zip(axs, outs, strict=True)):
+        k, du = _delta_scale(o, d.loc[d["output"] == o, ["diff_ci_low", "diff_ci_high", "diff"]].abs().max().max())
+        for _, r in d[d["output"] == o].iterrows():
+            y = ypos[r["scenario"]]
+            lo, hi = r["diff_ci_low"] * k, r["diff_ci_high"] * k
+            err = None if not (np.isfinite(lo) and np.isfinite(hi)) else [[r["diff"] * k - lo], [hi - r["diff"] * k]]
+            ax.errorbar(r["diff"] * k, y, xerr=err, fmt="o", color=colors[r["scenario"]], ms=3.5, lw=1.0, capsize=0)
+        ax.axvline(0.0, color=style.GREY, lw=0.6, ls=":")
+        ax.set_yticks(list(ypos.values()), list(ypos) if i % ncols == 0 else [""] * len(ypos))
+        ax.set_ylim(-0.6, len(scen) - 0.4)
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.set_title(units.label(o), fontsize=7.5)
+        ax.set_xlabel(f"Δ ({du})")
+        ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+    return fig
+
+
+def fig_tradeoff(
+    means: pd.DataFrame,
+    *,
+    cost: str = "spending_per_resident",
+    benefits: Sequence[str] = ("participation_rate", "turnover_annual"),
+    colors: dict[str, str],
+    width: str | float | None = None,
+) -> Figure:
+    """Cost against benefit outputs, one point per scenario with CIs on both axes.
+    ``means``: rows of :func:`analysis.stats.compare_scenarios` (scenario, output, mean, ci_low, ci_high)."""
+    present = set(means["output"])
+    bens = [b for b in benefits if b in present]
+    if cost not in present or not bens:
+        raise AnalysisError(f"trade-off needs {cost} and one of {', '.join(benefits)} in the summaries")
+    w = style.width_inches(width if width is not None else ("double" if len(bens) > 1 else "single"))
+    ncols = len(bens) if w >= 5 else 1
+    nrows = math.ceil(len(bens) / ncols)
+    fig = style.new_figure(w, height=0.5 + 2.4 * nrows)
+    axs = _axes(fig, nrows, ncols, len(bens))
+    m = means.set_index(["scenario", "output"])
+    kx = units.scale(cost)
+    for i, (ax, b) in enumerate(zip(axs, bens, strict=True)):
+        ky = units.scale(b)
+        for s, c in colors.items():
+            if (s, cost) not in m.index or (s, b) not in m.index:
+                continue
+            x, y = m.loc[(s, cost)], m.loc[(s, b)]
+            xerr = [[(x["mean"] - x["ci_low"]) * kx], [(x["ci_high"] - x["mean"]) * kx]]
+            yerr = [[(y["mean"] - y["ci_low"]) * ky], [(y["ci_high"] - y["mean"]) * ky]]
+            ax.errorbar(x["mean"] * kx, y["mean"] * ky, xerr=np.nan_to_num(xerr), yerr=np.nan_to_num(yerr),
+                        fmt="o", color=c, ms=4, lw=0.9, capsize=0)
+            ax.annotate(s, (x["mean"] * kx, y["mean"] * ky), xytext=(4, 3), textcoords="offset points",
+                        fontsize=7, color=c)
+        ax.set_xlabel(units.axis_label(cost))
+        ax.set_ylabel(units.axis_label(b))
+        if len(bens) > 1:
+            style.panel_label(ax, "abcdefgh"[i])
+    return fig
+
+
+# ----------------------------------------------------------------------------- sensitivity
+
+
+def load_sensitivity(con, experiment_id: str) -> pd.DataFrame:
+    """Rows of ``sensitivity_indices`` for the experiment, keeping the latest analysis per method."""
+    if not has_table(con, "sensitivity_indices"):
+        return pd.DataFrame()
+    df = con.execute("SELECT * FROM sensitivity_indices WHERE experiment_id = ?", [experiment_id]).df()
+    if df.empty:
+        return df
+    latest = (df.sort_values("created").groupby("method")["analysis_id"].last())
+    return df[df["analysis_id"].isin(latest.to_numpy())].reset_index(drop=True)
+
+
+def _pick_period(df: pd.DataFrame) -> str | None:
+    periods = [p for p in df["period"].dropna().unique()]
+    if not periods:
+        return None
+    return "final" if "final" in periods else sorted(periods)[-1]
+
+
+def _at_period(df: pd.DataFrame, period: str | None) -> pd.DataFrame:
+    return df[df["period"].isna()] if period is None else df[df["period"] == period]
+
+
+def fig_sobol(si: pd.DataFrame, output: str, *, width: str | float | None = None) -> Figure:
+    """S1 and ST per factor (bars, 95 % CI whiskers), and S2 as a heatmap when present —
+    at the largest sample size in ``si`` (rows of one Sobol analysis, one period)."""
+    d = si[si["output"] == output]
+    n_max = d["n"].max()
+    d = d[d["n"] == n_max]
+    first = d[d["statistic"].isin(["S1", "ST"])].pivot_table(index="factor", columns="statistic", values="value")
+    conf = d[d["statistic"].isin(["S1", "ST"])].pivot_table(index="factor", columns="statistic", values="conf")
+    if first.empty:
+        raise AnalysisError(f"no S1/ST indices for {output}")
+    order = first.sort_values("ST" if "ST" in first else "S1", ascending=True).index.tolist()
+    s2 = d[(d["statistic"] == "S2") & d["factor2"].notna()]
+    w = style.width_inches(width if width is not None else "double")
+    two = not s2.empty
+    h = max(2.2, 0.5 + 0.2 * len(order))
+    fig = style.new_figure(w, height=h + (h if two and w < 5 else 0))
+    axs = fig.subplots(2 if two and w < 5 else 1, 2 if two and w >= 5 else 1, squeeze=False).ravel()
+    ax = axs[0]
+    y = np.arange(len(order))
+    bars = [("S1", style.OKABE_ITO["blue"], -0.2, "first order S1"), ("ST", style.OKABE_ITO["orange"], 0.2, "total ST")]
+    for stat, c, off, lab in bars:
+        if stat not in first:
+            continue
+        vals = first.loc[order, stat].to_numpy()
+        err = conf.loc[order, stat].to_numpy() if stat in conf else None
+        ax.barh(y + off, vals, height=0.38, color=c, label=lab,
+                xerr=None if err is None else np.nan_to_num(err), error_kw={"lw": 0.7, "ecolor": "#333333"})
+    ax.set_yticks(y, order)
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlabel("Sobol index (share of output variance)")
+    ax.set_xlim(left=min(0.0, float(np.nanmin(first.to_numpy())) - 0.02))
+    ax.axvline(0, color="black", lw=0.6)
+    ax.spines["left"].set_visible(False)
+    ax.legend(loc="lower right")
+    ax.set_title(f"{units.label(output)} — N = {int(n_max)}")
+    if two:
+        style.panel_label(ax, "a")
+        facs = sorted(set(s2["factor"]) | set(s2["factor2"]), key=lambda f: order.index(f) if f in order else -1,
+                      reverse=True)
+        idx = {f: i for i, f in enumerate(facs)}
+        mat = np.full((len(facs), len(facs)), np.nan)
+        for _, r in s2.iterrows():
+            i, j = idx[r["factor"]], idx[r["factor2"]]
+            mat[max(i, j), min(i, j)] = r["value"]
+        mat = mat[1:, :-1]  # the strict lower triangle: drop the empty first row and last column
+        ax2 = axs[1]
+        vmax = max(0.01, float(np.nanmax(np.abs(mat)))) if np.isfinite(mat).any() else 0.01
+        im = ax2.imshow(np.ma.masked_invalid(mat), cmap="cividis", vmin=0.0, vmax=vmax, aspect="auto")
+        ax2.set_xticks(range(len(facs) - 1), facs[:-1], rotation=45, ha="right")
+        ax2.set_yticks(range(len(facs) - 1), facs[1:])
+        ax2.tick_params(length=0)
+        for sp in ax2.spines.values():
+            sp.set_visible(False)
+        if len(facs) <= 10:
+            for (i, j), v in np.ndenumerate(mat):
+                if np.isfinite(v):
+                    ax2.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                             color="white" if v < 0.6 * vmax else "black")
+        cb = fig.colorbar(im, ax=ax2, shrink=0.8)
+        cb.set_label("S2 (share of output variance)")
+        cb.outline.set_visible(False)
+        ax2.set_title("second-order interactions S2")
+        style.panel_label(ax2, "b")
+    return fig
+
+
+def fig_sobol_convergence(si: pd.DataFrame, output: str, *, top: int = 6, width: str | float | None = None) -> Figure:
+    """S1 and ST of the most influential factors against the base sample size N, with 95 % CI bands."""
+    d = si[(si["output"] == output) & si["statistic"].isin(["S1", "ST"])]
+    ns = sorted(d["n"].dropna().unique())
+    if len(ns) < 2:
+        raise AnalysisError(f"convergence needs indices at two or more sample sizes for {output}; found {ns}")
+    last = d[d["n"] == ns[-1]]
+    rank_stat = "ST" if (last["statistic"] == "ST").any() else "S1"
+    factors = (last[last["statistic"] == rank_stat].sort_values("value", ascending=False)["factor"].head(top).tolist())
+    fcol = style.scenario_colors(factors, baseline=None)
+    stats_ = [s for s in ("S1", "ST") if (d["statistic"] == s).any()]
+    w = style.width_inches(width if width is not None else "double")
+    fig = style.new_figure(w, height=2.5 if w >= 5 else 2.2 * len(stats_) + 0.4)
+    axs = _axes(fig, 1 if w >= 5 else len(stats_), len(stats_) if w >= 5 else 1, len(stats_), sharey=True)
+    for i, (ax, stat) in enumerate(zip(axs, stats_, strict=True)):
+        for f in factors:
+            r = d[(d["statistic"] == stat) & (d["factor"] == f)].sort_values("n")
+            ax.plot(r["n"], r["value"], marker="o", ms=2.5, color=fcol[f], lw=1.0)
+            if r["conf"].notna().any():
+                ax.fill_between(r["n"], r["value"] - r["conf"].fillna(0), r["value"] + r["conf"].fillna(0),
+                                color=fcol[f], alpha=0.15, lw=0)
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(ns, [str(int(n)) for n in ns])
+        ax.minorticks_off()
+        ax.set_xlabel("Base sample size N (samples)")
+        ax.set_ylabel(f"{stat} (share of output variance)")
+        ax.set_title(f"{units.label(output)}: {stat}")
+        style.panel_label(ax, "ab"[i])
+    handles = [Line2D([], [], color=fcol[f], lw=1.5, label=f) for f in factors]
+    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 6), frameon=False)
+    return fig
+
+
+def fig_morris(si: pd.DataFrame, output: str, *, label_top: int = 8, width: str | float | None = None) -> Figure:
+    """Morris screening: μ* against σ per factor, in the output's units."""
+    rows = si[si["output"] == output]
+    d = rows.pivot_table(index="factor", columns="statistic", values="value")
+    conf = rows[rows["statistic"] == "mu_star"].set_index("factor")["conf"]
+    if "mu_star" not in d or "sigma" not in d:
+        raise AnalysisError(f"Morris plot needs mu_star and sigma for {output}")
+    k = units.scale(output)
+    u = units.unit(output)
+    u = {"share": "pp", "share/year": "pp/year"}.get(u, u) or "model units"
+    fig = style.new_figure(width if width is not None else "single", aspect=0.85)
+    ax = fig.subplots()
+    x, y = d["mu_star"] * k, d["sigma"] * k
+    xerr = conf.reindex(d.index).to_numpy(dtype=float) * k
+    ax.errorbar(x, y, xerr=np.where(np.isfinite(xerr), xerr, 0.0), fmt="o", ms=3.5, lw=0.8, capsize=0,
+                color=style.OKABE_ITO["blue"], zorder=3)
+    lim = 1.08 * float(np.nanmax([(x + np.nan_to_num(xerr)).max(), y.max(), 1e-12]))
+    ax.plot([0, lim], [0, lim], color=style.GREY, ls="--", lw=0.7)
+    ax.text(0.97, 0.80, "σ = μ*", transform=ax.transAxes, ha="right", va="top", fontsize=7, color=style.GREY)
+    for f in d["mu_star"].sort_values(ascending=False).head(label_top).index:
+        ax.annotate(f, (x[f], y[f]), xytext=(3, 2), textcoords="offset points", fontsize=7)
+    ax.set_xlim(0, lim)
+    ax.set_ylim(0, lim)
+    ax.set_xlabel(f"μ*, mean |elementary effect| ({u})")  # whiskers: 95 % CI of μ* when stored
+    ax.set_ylabel(f"σ of elementary effects ({u})")
+    ax.set_title(units.label(output))
+    return fig
+
+
+# ----------------------------------------------------------------------------- make_all
+
+
+def _is_paired_design(summ: pd.DataFrame) -> bool:
+    return not summ.duplicated(["scenario", "replicate", "output"]).any()
+
+
+def make_all(
+    store: StoreLike,
+    experiment_id: str | None = None,
+    out_dir: str | PathLike | None = None,
+    *,
+    formats: Iterable[str] = style.FORMATS,
+    width: str | float | None = None,
+    baseline: str = "baseline",
+    level: float = 0.95,
+    band: str = "ci",
+) -> FigureSet:
+    """Write every figure the experiment's data supports to ``out_dir`` (default
+    ``results/figures/<experiment_id>``) in each of ``formats``. ``width`` forces one width
+    (``"single"``, ``"double"`` or inches) on all figures; by default each takes its natural
+    width. Returns a :class:`FigureSet`; figures that cannot be drawn are listed in ``skipped``
+    with the reason."""
+    fmts = style.check_formats(formats)
+    if width is not None:
+        style.width_inches(width)
+    with open_store(store) as con:
+        exp = resolve_experiment(con, experiment_id)
+        out = Path(out_dir) if out_dir is not None else Path("results") / "figures" / exp
+        fs = FigureSet(experiment_id=exp, out_dir=out)
+        outs_summ = available_outputs(con, exp, "summaries")
+        summ = load_summaries(con, exp)
+        with style.context():
+            _scenario_figures(con, exp, fs, summ, outs_summ, fmts=fmts, width=width, baseline=baseline,
+                              level=level, band=band)
+            _sensitivity_figures(con, exp, fs, fmts=fmts, width=width)
+            _network_figures(con, exp, fs, fmts=fmts, width=width, baseline=baseline)
+    return fs
+
+
+def _scenario_figures(con, exp, fs: FigureSet, summ, outs_summ, *, fmts, width, baseline, level, band) -> None:
+    names = list(TIMESERIES_FIGURES) + ["scenario_deltas", "tradeoff_cost"]
+    if summ.empty:
+        for n in names:
+            fs.skipped[n] = "the experiment has no successful runs"
+        return
+    summ["scenario"] = summ["scenario"].fillna("(none)").astype(str)
+    if not _is_paired_design(summ):
+        for n in names:
+            fs.skipped[n] = (f"experiment {exp} has several design points per scenario and replicate; "
+                             "scenario figures need one run per scenario and replicate")
+        return
+    order = scenario_order(summ["scenario"].unique(), baseline)
+    colors = style.scenario_colors(order, baseline)
+    # time series
+    wanted = sorted({o for outs, _ in TIMESERIES_FIGURES.values() for o in outs})
+    ts = load_timeseries(con, exp, wanted)
+    ts["scenario"] = ts["scenario"].fillna("(none)").astype(str)
+    env = envelope(ts, level=level, band=band) if not ts.empty else ts
+    band_label = f"{level:.0%} CI of the mean" if band == "ci" else f"central {level:.0%} of replicates"
+    for name, (outs, caption) in TIMESERIES_FIGURES.items():
+        present = [o for o in outs if not env.empty and o in set(env["output"])]
+        if not present:
+            fs.skipped[name] = f"none of {', '.join(outs)} is in the stored time series"
+            continue
+        target = {"satisfied_share": units.SATISFACTION_TARGET} if "satisfied_share" in present else None
+        fig = fig_timeseries(env, present, colors=colors, width=width, target=target, band_label=band_label)
+        fs.add(name, style.save(fig, fs.out_dir, name, fmts), f"{caption}; mean over replicates with {band_label}.")
+    # comparison
+    key = [o for o in units.KEY_OUTPUTS if o in outs_summ] or outs_summ
+    if len(order) < 2 or baseline not in order:
+        why = "only one scenario" if len(order) < 2 else f"no baseline scenario {baseline!r}"
+        fs.skipped["scenario_deltas"] = f"{why} in experiment {exp}"
+        cmp = compare_scenarios(con, exp, outputs=key, baseline=None, level=level)
+    else:
+        cmp = compare_scenarios(con, exp, outputs=key, baseline=baseline, level=level)
+        fig = fig_scenario_deltas(cmp, colors=colors, width=width)
+        fs.add("scenario_deltas", style.save(fig, fs.out_dir, "scenario_deltas", fmts),
+               f"Paired differences from {baseline} (same seeds per replicate) with {level:.0%} t intervals.")
+    cost_out = ["spending_per_resident", "participation_rate", "turnover_annual"]
+    if "spending_per_resident" in outs_summ and {"participation_rate", "turnover_annual"} & set(outs_summ):
+        means = compare_scenarios(con, exp, outputs=[o for o in cost_out if o in outs_summ], baseline=None, level=level)
+        fig = fig_tradeoff(means, colors=colors, width=width)
+        fs.add("tradeoff_cost", style.save(fig, fs.out_dir, "tradeoff_cost", fmts),
+               "Cost against participation and cadre turnover across reform packages (means, 95 % t intervals).")
+    else:
+        fs.skipped["tradeoff_cost"] = "needs spending_per_resident and participation_rate or turnover_annual"
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+
+
+def _sensitivity_figures(con, exp, fs: FigureSet, *, fmts, width) -> None:
+    si = load_sensitivity(con, exp)
+    if si.empty:
+        fs.skipped["sobol"] = f"no sensitivity indices for experiment {exp} (table sensitivity_indices)"
+        return
+    for method, stem in (("sobol", "sobol"), ("morris", "morris")):
+        m = si[si["method"].str.lower() == method]
+        if m.empty:
+            fs.skipped[stem] = f"no {method} indices for experiment {exp}"
+            continue
+        period = _pick_period(m)
+        m = _at_period(m, period)
+        when = f" (period {period})" if period else ""
+        for out in sorted(m["output"].unique()):
+            if method == "sobol":
+                name = f"sobol_{_safe(out)}"
+                try:
+                    fig = fig_sobol(m, out, width=width)
+                except AnalysisError as exc:
+                    fs.skipped[name] = str(exc)
+                else:
+                    fs.add(name, style.save(fig, fs.out_dir, name, fmts),
+                           f"Sobol indices of {units.label(out)}{when}: first-order S1 and total ST with 95 % "
+                           "confidence intervals, and second-order S2.")
+                name = f"sobol_convergence_{_safe(out)}"
+                try:
+                    fig = fig_sobol_convergence(m, out, width=width)
+                except AnalysisError as exc:
+                    fs.skipped[name] = str(exc)
+                else:
+                    fs.add(name, style.save(fig, fs.out_dir, name, fmts),
+                           f"Convergence of the Sobol indices of {units.label(out)}{when} with the base sample "
+                           "size N (bands: 95 % confidence intervals).")
+            else:
+                name = f"morris_{_safe(out)}"
+                try:
+                    fig = fig_morris(m, out, width=width)
+                except AnalysisError as exc:
+                    fs.skipped[name] = str(exc)
+                else:
+                    fs.add(name, style.save(fig, fs.out_dir, name, fmts),
+                           f"Morris screening of {units.label(out)}{when}: μ* (importance) against σ "
+                           "(interactions / non-linearity).")
+
+
+def _network_figures(con, exp, fs: FigureSet, *, fmts, width, baseline) -> None:
+    if not network.has_snapshot(con, exp):
+        msg = (f"no network snapshot for experiment {exp} (tables network_snapshot / network_edges; "
+               "written by the engine for the first replicate of each scenario)")
+        fs.skipped["network_community"] = msg
+        fs.skipped["network_hierarchy"] = msg
+        return
+    snap = network.load_snapshot(con, exp)
+    for name, fn, caption in (
+        ("network_community", network.fig_community,
+         "One community: residents coloured by participation in the latest consultation, grid workers, "
+         "cadres and social organisations (first replicate)."),
+        ("network_hierarchy", network.fig_hierarchy,
+         "Governance hierarchy: street office → communities → grids, with social-organisation service ties "
+         "(first replicate)."),
+    ):
+        try:
+            fig = fn(snap, baseline=baseline, width=width)
+        except AnalysisError as exc:
+            fs.skipped[name] = str(exc)
+            continue
+        fs.add(name, style.save(fig, fs.out_dir, name, fmts), caption)

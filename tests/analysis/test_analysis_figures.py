@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import figures, style
+from analysis.store import UnknownExperimentError
+from analysis_synthetic_store import EXP
+
+EXPECTED = {
+    "ts_participation", "ts_satisfaction", "ts_workforce", "ts_admin", "ts_cost", "scenario_deltas",
+    "tradeoff_cost", "sobol_participation_rate", "sobol_convergence_participation_rate", "morris_turnover_annual",
+    "network_community", "network_hierarchy",
+}
+
+
+@pytest.fixture(scope="module")
+def figset(store, tmp_path_factory):
+    return figures.make_all(store, out_dir=tmp_path_factory.mktemp("figs"), formats=("png", "pdf", "svg"))
+
+
+def test_every_figure_written_in_every_format(figset):
+    assert EXPECTED <= set(figset.files), figset.skipped
+    assert figset.experiment_id == EXP
+    for name, paths in figset.files.items():
+        assert sorted(p.suffix for p in paths) == [".pdf", ".png", ".svg"], name
+        for p in paths:
+            assert p.stat().st_size > 1000, p
+        assert paths[[p.suffix for p in paths].index(".pdf")].read_bytes().startswith(b"%PDF")
+        assert b"<svg" in paths[[p.suffix for p in paths].index(".svg")].read_bytes()[:2000]
+        assert paths[[p.suffix for p in paths].index(".png")].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert figset.captions[name]
+
+
+def test_png_widths_match_the_house_widths(figset):
+    from matplotlib.image import imread
+
+    # bbox="tight" trims a little, so allow a margin below the nominal width
+    w = imread(figset.png("ts_cost")).shape[1] / style.PNG_DPI
+    assert 3.0 < w <= 3.6
+    w = imread(figset.png("scenario_deltas")).shape[1] / style.PNG_DPI
+    assert 6.5 < w <= 7.3
+
+
+def test_missing_tables_skip_with_reasons(bare_store, tmp_path):
+    fs = figures.make_all(bare_store, out_dir=tmp_path, formats=("png",))
+    assert "ts_participation" in fs.files
+    assert "network_community" in fs.skipped and "network_snapshot" in fs.skipped["network_community"]
+    assert "sobol" in fs.skipped and "sensitivity_indices" in fs.skipped["sobol"]
+    assert not list(tmp_path.glob("network_*"))
+
+
+def test_envelope_ci_matches_t_interval(store):
+    from analysis.stats import mean_ci
+    from analysis.store import load_timeseries, open_store
+
+    with open_store(store) as con:
+        ts = load_timeseries(con, EXP, ["vacancy_rate"])
+    env = figures.envelope(ts)
+    row = env[(env["scenario"] == "pay_reform") & (env["month"] == 12)].iloc[0]
+    vals = ts[(ts["scenario"] == "pay_reform") & (ts["month"] == 12)]["value"]
+    ci = mean_ci(vals.to_numpy())
+    assert (row["n"], row["mean"], row["low"], row["high"]) == pytest.approx((ci.n, ci.estimate, ci.low, ci.high))
+    rep = figures.envelope(ts, band="replicates", level=0.5)
+    r2 = rep[(rep["scenario"] == "pay_reform") & (rep["month"] == 12)].iloc[0]
+    assert r2["low"] == pytest.approx(np.quantile(vals, 0.25)) and r2["high"] == pytest.approx(np.quantile(vals, 0.75))
+
+
+def test_sobol_figure_uses_largest_n(store):
+    from analysis.store import open_store
+
+    with open_store(store) as con:
+        si = figures.load_sensitivity(con, EXP)
+    assert set(si["method"]) == {"sobol", "morris"}
+    with style.context():
+        fig = figures.fig_sobol(si[si["method"] == "sobol"], "participation_rate")
+    assert "N = 512" in fig.axes[0].get_title(loc="left")
+    widths = sorted(p.get_width() for p in fig.axes[0].patches)
+    assert max(widths) == pytest.approx(0.55 + 0.2 * 0.6 / np.sqrt(512))  # ST of pay_level at N=512
+
+
+def test_bad_options_are_clear(store, tmp_path):
+    with pytest.raises(style.FigureStyleError, match="format"):
+        figures.make_all(store, out_dir=tmp_path, formats=("gif",))
+    with pytest.raises(style.FigureStyleError, match="width"):
+        figures.make_all(store, out_dir=tmp_path, width="triple")
+    with pytest.raises(UnknownExperimentError):
+        figures.make_all(store, "nope", out_dir=tmp_path)
+
+
+def test_design_experiment_skips_scenario_figures(tmp_path):
+    """Several runs per scenario and replicate (a design) cannot be paired: figures say so."""
+    p = tmp_path / "d.duckdb"
+    from analysis_synthetic_store import SCHEMA
+
+    con = duckdb.connect(str(p))
+    con.execute(SCHEMA)
+    con.execute("INSERT INTO experiments VALUES ('d1','d','design','x', now(), 1, 2, '{}', '{}', 'done')")
+    for dp in range(2):
+        con.execute("INSERT INTO runs (experiment_id, run_id, scenario, design_point, replicate, seed, status) "
+                    f"VALUES ('d1', 'r{dp}', 'baseline', {dp}, 0, 1, 'ok')")
+        con.execute(f"INSERT INTO summaries VALUES ('d1', 'r{dp}', 'participation_rate', 0.{dp + 1})")
+    con.close()
+    fs = figures.make_all(p, out_dir=tmp_path / "f", formats=("png",))
+    assert not fs.files
+    assert "design points" in fs.skipped["ts_participation"]
