@@ -56,6 +56,7 @@ __all__ = [
     "load_design",
     "load_indices",
     "max_ci_width",
+    "outcome_matrices",
     "outcome_matrix",
     "save_indices",
 ]
@@ -251,49 +252,78 @@ def _month_range(period: str) -> tuple[int, int]:
     return int(m.group(3)), int(m.group(4))
 
 
-def outcome_matrix(store: StoreLike, design: SensitivityDesign, outputs: Sequence[str], period: str = "summary",
-                   ) -> dict[str, np.ndarray]:
-    """``{output: Y}`` with ``Y[row, replicate]`` for every sample row of the design (all blocks).
+def _period_frames(con: duckdb.DuckDBPyConnection, eid: str, outputs: Sequence[str],
+                   periods: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """(design_point, replicate, output, value) per period; all years in one pass over the series."""
+    frames: dict[str, pd.DataFrame] = {}
+    years = [p for p in periods if p.startswith("year_")]
+    if "summary" in periods:
+        frames["summary"] = con.execute(
+            "SELECT r.design_point, r.replicate, s.output, s.value FROM runs r JOIN summaries s "
+            "ON s.experiment_id = r.experiment_id AND s.run_id = r.run_id "
+            "WHERE r.experiment_id = ? AND r.status = 'ok' AND list_contains(?, s.output)",
+            [eid, list(outputs)]).df()
+    if years:
+        last = max(int(p.split("_")[1]) for p in years)
+        df = con.execute(
+            "SELECT r.design_point, r.replicate, t.output, (t.month - 1) // 12 + 1 AS year, avg(t.value) AS value "
+            "FROM runs r JOIN timeseries t ON t.experiment_id = r.experiment_id AND t.run_id = r.run_id "
+            "WHERE r.experiment_id = ? AND r.status = 'ok' AND list_contains(?, t.output) "
+            "AND t.month BETWEEN 1 AND ? GROUP BY ALL", [eid, list(outputs), 12 * last]).df()
+        for p in years:
+            frames[p] = df[df["year"] == int(p.split("_")[1])].drop(columns="year")
+    for p in periods:
+        if p.startswith("months_"):
+            a, b = _month_range(p)
+            frames[p] = con.execute(
+                "SELECT r.design_point, r.replicate, t.output, avg(t.value) AS value FROM runs r "
+                "JOIN timeseries t ON t.experiment_id = r.experiment_id AND t.run_id = r.run_id "
+                "WHERE r.experiment_id = ? AND r.status = 'ok' AND list_contains(?, t.output) "
+                "AND t.month BETWEEN ? AND ? GROUP BY ALL", [eid, list(outputs), a, b]).df()
+    return frames
 
-    ``period`` ``summary`` reads the run summaries; ``year_N`` / ``months_A_B`` average the
+
+def outcome_matrices(store: StoreLike, design: SensitivityDesign, outputs: Sequence[str],
+                     periods: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
+    """``{period: {output: Y}}`` with ``Y[row, replicate]`` for every sample row of the design
+    (all blocks). ``summary`` reads the run summaries; ``year_N`` / ``months_A_B`` average the
     time series over those months. Raises :class:`DesignNotReadyError` when a design point
     lacks a successful run of some replicate.
     """
-    pieces: dict[str, list[np.ndarray]] = {o: [] for o in outputs}
+    pieces: dict[str, dict[str, list[np.ndarray]]] = {p: {o: [] for o in outputs} for p in periods}
     with _connect(store) as con:
         for eid, spec in design.blocks:
-            if period == "summary":
-                df = con.execute(
-                    "SELECT r.design_point, r.replicate, s.output, s.value FROM runs r JOIN summaries s "
-                    "ON s.experiment_id = r.experiment_id AND s.run_id = r.run_id "
-                    "WHERE r.experiment_id = ? AND r.status = 'ok' AND list_contains(?, s.output)",
-                    [eid, list(outputs)]).df()
-            else:
-                a, b = _month_range(period)
-                df = con.execute(
-                    "SELECT r.design_point, r.replicate, t.output, avg(t.value) AS value FROM runs r "
-                    "JOIN timeseries t ON t.experiment_id = r.experiment_id AND t.run_id = r.run_id "
-                    "WHERE r.experiment_id = ? AND r.status = 'ok' AND list_contains(?, t.output) "
-                    "AND t.month BETWEEN ? AND ? GROUP BY ALL", [eid, list(outputs), a, b]).df()
+            frames = _period_frames(con, eid, outputs, periods)
             n_points = int(spec["n_points"])
             reps = int(spec.get("replicates", 1))
             row_to_point = spec.get("row_to_point")
             row_to_point = np.arange(int(spec["n_rows"])) if row_to_point is None else np.asarray(row_to_point)
-            for out in outputs:
-                sub = df[df["output"] == out]
-                if sub.empty:
-                    raise SensitivityAnalysisError(f"output {out!r} has no values in experiment {eid} "
-                                                   f"(period {period}); outputs present: "
-                                                   f"{sorted(df['output'].unique())[:20]}")
-                grid = np.full((n_points, reps), np.nan)
-                grid[sub["design_point"].to_numpy(int), sub["replicate"].to_numpy(int)] = sub["value"].to_numpy(float)
-                missing = int(np.isnan(grid).sum())
-                if missing:
-                    raise DesignNotReadyError(
-                        f"experiment {eid}: {missing} of {grid.size} runs (design point × replicate) have no "
-                        f"successful result for {out!r}; resume the experiment, then analyse")
-                pieces[out].append(grid[row_to_point])
-    return {o: np.vstack(p) for o, p in pieces.items()}
+            for period, df in frames.items():
+                for out, sub in df.groupby("output"):
+                    if out not in pieces[period]:
+                        continue
+                    grid = np.full((n_points, reps), np.nan)
+                    grid[sub["design_point"].to_numpy(int), sub["replicate"].to_numpy(int)] = \
+                        sub["value"].to_numpy(float)
+                    missing = int(np.isnan(grid).sum())
+                    if missing:
+                        raise DesignNotReadyError(
+                            f"experiment {eid}: {missing} of {grid.size} runs (design point × replicate) have no "
+                            f"successful result for {out!r}; resume the experiment, then analyse")
+                    pieces[period][out].append(grid[row_to_point])
+            for period in periods:
+                for out in outputs:
+                    if len(pieces[period][out]) != design.blocks.index((eid, spec)) + 1:
+                        raise SensitivityAnalysisError(
+                            f"output {out!r} has no values in experiment {eid} for period {period}"
+                            + (" (were time series stored? see timeseries_every)" if period != "summary" else ""))
+    return {p: {o: np.vstack(v) for o, v in d.items()} for p, d in pieces.items()}
+
+
+def outcome_matrix(store: StoreLike, design: SensitivityDesign, outputs: Sequence[str], period: str = "summary",
+                   ) -> dict[str, np.ndarray]:
+    """``{output: Y[row, replicate]}`` for one period (see :func:`outcome_matrices`)."""
+    return outcome_matrices(store, design, outputs, [period])[period]
 
 
 def available_outputs(store: StoreLike, experiment_id: str) -> list[str]:
@@ -590,8 +620,9 @@ def analyze(
         x_values = _design_values(store, design)
     rows: list[dict[str, Any]] = []
     skipped: list[str] = []
+    all_ys = outcome_matrices(store, design, outputs, plist)
     for period in plist:
-        ys = outcome_matrix(store, design, outputs, period)
+        ys = all_ys[period]
         for out in outputs:
             ypr = ys[out]
             y = ypr.mean(axis=1)
@@ -646,7 +677,7 @@ def save_indices(store: StoreLike, df: pd.DataFrame) -> None:
                 con.execute("DELETE FROM sensitivity_indices WHERE experiment_id = ? AND analysis_id = ?", [eid, aid])
             con.execute(
                 "INSERT INTO sensitivity_indices SELECT experiment_id, analysis_id, method, output, statistic, "
-                "period, factor, factor2, CAST(n AS INTEGER), value, "
+                "period, factor, factor2, CAST(n AS INTEGER), CASE WHEN isnan(value) THEN NULL ELSE value END, "
                 "CASE WHEN isnan(conf) THEN NULL ELSE conf END, created FROM _govsim_si")
             con.execute("COMMIT")
         except BaseException:

@@ -232,3 +232,18 @@ def test_analysis_errors_name_what_is_wrong(store, g_sobol):
     with pytest.raises(sa.SensitivityError, match="only Sobol"):
         morris = sa.run(store, method="morris", factors=g_factors(), n=4, seed=1, target=SOBOL_G, **RUN)
         sa.extend(store, morris)
+
+
+def test_group_indices_of_ishigami(store):
+    """Groups {x1, x3} and {x2}: S1 of a group is the variance share of all its own terms, so
+    S1(a) = ST(a) = S1 + S3 + S13 = 0.5576 and S1(b) = ST(b) = 0.4424."""
+    fx = ishigami_factors()
+    fx[0]["group"], fx[1]["group"], fx[2]["group"] = "a", "b", "a"
+    eid = sa.run(store, factors=fx, group_by="group", n=512, seed=12, target=ISHIGAMI, **RUN)
+    idx = sai.analyze(store, eid, seed=1)
+    true = {"a": 0.5576, "b": 0.4424}
+    for stat in ("S1", "ST"):
+        got = _pick(idx, "sobol", stat)
+        assert list(got.index) == ["a", "b"]
+        for g, v in true.items():
+            assert abs(got.loc[g, "value"] - v) <= got.loc[g, "conf"], (stat, g)
