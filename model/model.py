@@ -33,7 +33,12 @@ _MAX_DELAY = 12
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    """logistic(x), in place when given a float array of its own."""
+    x = np.negative(x, out=x) if isinstance(x, np.ndarray) and x.dtype == np.float64 else -np.asarray(x, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        np.exp(x, out=x)
+    x += 1.0
+    return np.reciprocal(x, out=x)
 
 
 class MonthlyRecorder(mesa.DataCollector):
@@ -215,7 +220,7 @@ class GovernanceModel(mesa.Model):
             if isinstance(org, SocialOrganisation):
                 for c, h in org.deliver(p["so_hours_per_yuan"]).items():
                     so_hours[c] += h
-        vol_hours = np.bincount(self.res_community, weights=self.res_volunteer.astype(np.float64), minlength=C) * (
+        vol_hours = np.bincount(self.res_community[self.res_volunteer], minlength=C) * (
             p["volunteer_hours"] * (1.0 + 0.5 * p["four_social_linkage"]))
         act_hours = self.com_activity_spend * p["activity_hours_per_yuan"]
         demand = self._com_need_counts * p["need_hours"]
@@ -226,15 +231,21 @@ class GovernanceModel(mesa.Model):
         coverage = np.minimum(1.0, np.divide(supply, demand, out=np.ones_like(demand), where=demand > 0))
         # each need (resident, type) is met with probability coverage x access(distance)
         nc, nt = self._need_com, self._need_type
-        served = rng.random(len(nc)) < coverage[nc, nt] * self._need_access
+        p_met = coverage.ravel().take(self._need_flat)
+        p_met *= self._need_access
+        served = rng.random(len(nc)) < p_met
         self.need_served = served
         N = self.n_residents
-        served_per_res = np.bincount(self._need_res, weights=served, minlength=N)
+        # needs are sorted by resident: met needs per resident by segment sums
+        quality = np.zeros(N)
+        if len(served):
+            quality[self._res_with_need] = np.add.reduceat(served.view(np.int8), self._need_seg_start, dtype=np.float64)
+        quality *= self._res_inv_need
         com_cov = coverage.mean(axis=1)
-        self.res_quality = np.where(self._res_n_need > 0, served_per_res / np.maximum(self._res_n_need, 1),
-                                    com_cov[self.res_community])
+        quality[self._res_no_need] = com_cov[self.res_community[self._res_no_need]]
+        self.res_quality = quality
         tot_need = self._com_need_counts.sum(axis=0)
-        tot_served = np.bincount(nt, weights=served, minlength=T.N_SERVICES)
+        tot_served = np.bincount(nt[served], minlength=T.N_SERVICES)
         self._month_stats.update(
             service_coverage=float(tot_served.sum() / max(tot_need.sum(), 1)),
             so_service_share=float(so_hours.sum() / max(supply.sum(), 1e-9)),
@@ -242,8 +253,7 @@ class GovernanceModel(mesa.Model):
         )
         for k, name in enumerate(T.SERVICE_TYPES):
             self._month_stats[f"coverage_{name}"] = float(tot_served[k] / tot_need[k]) if tot_need[k] else 1.0
-        self.com_coverage = np.divide(np.bincount(nc, weights=served, minlength=C),
-                                      np.maximum(self._com_need_counts.sum(axis=1), 1))
+        self.com_coverage = np.bincount(nc[served], minlength=C) / np.maximum(self._com_need_counts.sum(axis=1), 1)
 
     # ------------------------------------------------------------------ 4. attitudes
     def update_attitudes(self) -> None:
@@ -284,10 +294,17 @@ class GovernanceModel(mesa.Model):
         agenda = rng.uniform(0.5, 1.5, self.com.n)
         stake = np.minimum(1.0, self.res_stake * agenda[self.res_community])
         neigh = (self.ties @ self.res_part.astype(np.float32)) * self._inv_degree
-        cost = np.asarray((p["cost_youth"], p["cost_middle"], p["cost_elderly"]))[self.res_age]
-        cost = cost * (1.0 - p["digital_cost_cut"] * p["digital_channels"] * self.res_digital)
-        logit = (p["beta0"] + p["beta_efficacy"] * self.res_efficacy + p["beta_trust"] * self.res_trust
-                 + p["beta_stake"] * stake + p["beta_network"] * neigh + p["beta_contact"] * self.res_contacted - cost)
+        # cost by age group, cut by a digital channel where the resident has access: 6 values
+        cut = 1.0 - p["digital_cost_cut"] * p["digital_channels"]
+        costs = np.asarray((p["cost_youth"], p["cost_middle"], p["cost_elderly"]))
+        cost = np.concatenate([costs, costs * cut])[self._res_age_digital]
+        logit = p["beta_efficacy"] * self.res_efficacy
+        logit += p["beta0"]
+        logit += p["beta_trust"] * self.res_trust
+        logit += p["beta_stake"] * stake
+        logit += p["beta_network"] * neigh
+        logit += p["beta_contact"] * self.res_contacted
+        logit -= cost
         self.res_p_participate = _logistic(logit)
         self.res_part = rng.random(self.n_residents) < self.res_p_participate
         convert = rng.random(self.n_residents) < p["volunteer_conversion"] * (1.0 + 2.0 * p["four_social_linkage"])
@@ -439,6 +456,7 @@ class GovernanceModel(mesa.Model):
         b = np.asarray([ab[1] for ab in T.STAKE_BETA])[age]
         self.res_stake = rng.beta(a, b)
         self.res_digital = rng.random(N) < np.asarray(T.DIGITAL_ACCESS)[age]
+        self._res_age_digital = age + 3 * self.res_digital
         self.res_trust = rng.beta(5.0, 5.0, N)
         self.res_efficacy = rng.beta(4.0, 6.0, N)
         self.res_satisfaction = rng.beta(5.0, 5.0, N)
@@ -474,6 +492,12 @@ class GovernanceModel(mesa.Model):
         self._need_res, self._need_type = np.nonzero(self.res_needs)
         self._need_com = self.res_community[self._need_res]
         self._need_access = np.exp(-self.res_dist[self._need_res] / self.p["radius_decay"])
+        self._need_flat = self._need_com.astype(np.intp) * T.N_SERVICES + self._need_type
+        n_need = self._res_n_need
+        self._res_inv_need = np.divide(1.0, n_need, out=np.zeros(len(n_need)), where=n_need > 0)
+        self._res_no_need = np.flatnonzero(n_need == 0)
+        self._res_with_need = np.flatnonzero(n_need > 0)
+        self._need_seg_start = np.concatenate(([0], np.cumsum(n_need[self._res_with_need])[:-1])).astype(np.intp)
         self._com_need_counts = np.zeros((C, T.N_SERVICES))
         np.add.at(self._com_need_counts, (self._need_com, self._need_type), 1.0)
 
