@@ -317,11 +317,15 @@ def _execute(store: Store, experiment_id: str, spec: Mapping[str, Any], *, execu
     store.update_manifest(experiment_id, manifest, status="running")
     writer = _Writer(store, experiment_id)
     with _progress(progress, total, len(done), spec["name"]) as bar:
-        for payload in ex.run(plan_tasks(spec, skip=done), target=spec["target"]):
-            writer.add(payload)
-            if bar is not None and payload is not None:
-                prog, tid = bar
-                prog.update(tid, advance=1, failed=f"[red]{writer.failed} failed" if writer.failed else "")
+        try:
+            for payload in ex.run(plan_tasks(spec, skip=done), target=spec["target"]):
+                writer.add(payload)
+                if bar is not None and payload is not None:
+                    prog, tid = bar
+                    prog.update(tid, advance=1, failed=f"[red]{writer.failed} failed" if writer.failed else "")
+        except KeyboardInterrupt:
+            writer.flush()  # keep the runs that did finish; resume does the rest
+            raise
         writer.flush()
     counts = store.run_counts(experiment_id)
     complete = sum(counts.values()) >= total

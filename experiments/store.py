@@ -96,7 +96,8 @@ class Store:
     Use :func:`open_store`; close with :meth:`close` or a ``with`` block.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False,
+                 memory_limit: str | None = "512MB") -> None:
         import duckdb
 
         self.path = str(path)
@@ -113,6 +114,8 @@ class Store:
         except duckdb.IOException as err:
             raise StoreError(f"{self.path}: cannot open the results store ({err}); "
                              "is another batch writing to it?") from err
+        if memory_limit and not read_only:  # the writer's cache must not grow with the batch
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
         if not read_only:
             self.con.execute(SCHEMA)
 
@@ -326,6 +329,10 @@ class _NamePool:
         return arr
 
 
-def open_store(path: str | os.PathLike[str] = DEFAULT_STORE, *, read_only: bool = False) -> Store:
-    """Open (creating if needed) the results store at ``path``."""
-    return Store(path, read_only=read_only)
+def open_store(path: str | os.PathLike[str] = DEFAULT_STORE, *, read_only: bool = False,
+               memory_limit: str | None = "512MB") -> Store:
+    """Open (creating if needed, unless ``read_only``) the results store at ``path``.
+
+    ``memory_limit`` caps DuckDB's memory in a writing process (it spills to disk beyond it).
+    """
+    return Store(path, read_only=read_only, memory_limit=memory_limit)
