@@ -37,6 +37,7 @@ __all__ = [
     "PairingError",
     "bootstrap_ci",
     "cohens_dz",
+    "comparison_cells",
     "compare_scenarios",
     "format_comparison",
     "mean_ci",
@@ -332,6 +333,11 @@ def _cells(r: pd.Series) -> list[str]:
 
 
 _HEADERS = ["Scenario", "Output", "Unit", "n", "Mean [CI]", "Δ vs baseline [CI]", "d_z", "p"]
+
+
+def comparison_cells(df: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Headers and formatted cells of a :func:`compare_scenarios` frame (for reports)."""
+    return list(_HEADERS), [_cells(r) for _, r in df.iterrows()]
 
 
 def render_comparison(df: pd.DataFrame, *, title: str | None = None):
