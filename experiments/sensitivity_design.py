@@ -294,6 +294,10 @@ def build_problem(
     """
     from model.parameters import KINDS, REGISTRY
 
+    def listed(v: Any) -> list[Any]:  # "a,b" and "a" as well as ["a", "b"]
+        return [x.strip() for x in v.split(",") if x.strip()] if isinstance(v, str) else list(v or ())
+
+    factors, kinds, groups, exclude = listed(factors), listed(kinds), listed(groups), listed(exclude)
     chosen: list[Factor] = []
     seen: set[str] = set()
 
@@ -302,7 +306,7 @@ def build_problem(
             seen.add(f.name)
             chosen.append(f)
 
-    for item in factors or ():
+    for item in factors:
         if isinstance(item, Factor):
             add(item)
         elif isinstance(item, Mapping):
@@ -385,19 +389,32 @@ class Design:
 def saltelli_block(problem: Problem, *, n_total: int, start: int, seed: int, second_order: bool) -> np.ndarray:
     """Rows of base rows ``start..n_total-1`` of the Saltelli sample of ``n_total`` base rows.
 
-    The scrambled Sobol' sequence is drawn from its beginning, so a design of N base rows
-    extended by M more equals the design of N + M base rows: blocks are nested by base row.
+    The same matrix as ``SALib.sample.sobol.sample(problem, n_total, calc_second_order,
+    scramble=True, seed=seed)`` (checked in the tests), built with array operations instead
+    of SALib's per-element loops (seconds → milliseconds at 17,408 rows). The scrambled
+    Sobol' sequence is drawn from its beginning, so a design of N base rows extended by M more
+    equals the design of N + M base rows: blocks are nested by base row.
     """
-    from SALib.sample import sobol as sobol_sample
+    from scipy.stats import qmc
 
+    d = len(problem.factors)
     with warnings.catch_warnings():
         # scipy warns when n is not a power of 2 (balance properties); sizes are the user's choice
         # and the convergence report shows the consequence.
         warnings.filterwarnings("ignore", message=".*balance properties.*", category=UserWarning)
-        x = sobol_sample.sample(problem.salib(), n_total, calc_second_order=second_order, scramble=True,
-                                seed=int(seed))
-    per = x.shape[0] // n_total
-    return x[start * per:]
+        base = qmc.Sobol(d=2 * d, scramble=True, seed=int(seed)).random(n_total)[start:]
+    a, b = base[:, :d], base[:, d:]
+    groups = problem.groups
+    labels = problem.labels
+    masks = [np.array([(g == lab) for g in groups]) if groups is not None else np.arange(d) == k
+             for k, lab in enumerate(labels)]
+    blocks = [a]
+    blocks += [np.where(m, b, a) for m in masks]  # AB_k: A with the columns of group k from B
+    if second_order:
+        blocks += [np.where(m, a, b) for m in masks]  # BA_k: B with the columns of group k from A
+    blocks.append(b)
+    # interleave: for each base row, A, AB_1..AB_G, [BA_1..BA_G], B
+    return np.stack(blocks, axis=1).reshape(-1, d)
 
 
 def _dedupe(values: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:

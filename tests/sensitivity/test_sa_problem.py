@@ -133,3 +133,18 @@ def test_problem_round_trips_through_its_spec():
                          dists={"beta0": ("triangular", (-3.0,))})
     again = Problem.from_spec(prob.to_spec())
     assert again == prob
+
+
+def test_comma_separated_strings_are_lists():
+    assert build_problem("beta0, gamma0", kinds="policy").names[:2] == ["beta0", "gamma0"]
+    assert build_problem("beta0,gamma0", exclude="gamma0").names == ["beta0"]
+
+
+@pytest.mark.parametrize("group_by, second_order", [(None, True), (None, False), ("group", True)])
+def test_saltelli_matrix_equals_salib(group_by, second_order):
+    from SALib.sample import sobol as salib_sobol
+
+    prob = build_problem(["beta0", "beta_trust", "gamma0", "gamma_wage", "need_hours"], group_by=group_by)
+    ours = make_design(prob, "sobol", 32, seed=7, second_order=second_order).unit
+    theirs = salib_sobol.sample(prob.salib(), 32, calc_second_order=second_order, scramble=True, seed=7)
+    assert np.array_equal(ours, theirs)
