@@ -32,6 +32,11 @@ _RESTRUCTURING = ("merge_rate", "grid_households", "first_secretary")
 _MAX_DELAY = 12
 
 
+_ORIGIN_AGE = np.asarray(T.ORIGIN_AGE, dtype=np.float64)
+_ORIGIN_SKILL = np.asarray(T.ORIGIN_SKILL, dtype=np.float64)
+_ORIGIN_EMBED = np.asarray(T.ORIGIN_EMBED, dtype=np.float64)
+
+
 def _logistic(x: np.ndarray) -> np.ndarray:
     """logistic(x), in place when given a float array of its own."""
     x = np.negative(x, out=x) if isinstance(x, np.ndarray) and x.dtype == np.float64 else -np.asarray(x, dtype=np.float64)
@@ -129,6 +134,7 @@ class GovernanceModel(mesa.Model):
         self._sep_hist: deque[int] = deque(maxlen=12)
         self._quit_hist: deque[int] = deque(maxlen=12)
         self._init_posts()
+        self._refresh_caches()
         self._init_accounts()
         self.org_graph = nx.Graph()
         self._init_organisations()
@@ -137,7 +143,6 @@ class GovernanceModel(mesa.Model):
         self.recorder = MonthlyRecorder(list(OUTPUTS))
         self.datacollector = self.recorder  # the name mesa.batch_run looks for
         self._month_stats: dict[str, float] = {}
-        self._refresh_caches()
         self._apply_due_changes(up_to=0)
         self._init_month_stats()
         self.current_outputs = self._compute_outputs()
@@ -318,59 +323,54 @@ class GovernanceModel(mesa.Model):
         layoffs follow deficits; vacancies are filled by pay attractiveness and the
         appointment regime."""
         p, rng = self.p, self.streams["workforce"]
+        d = self._derived()
         P = self.n_posts
         filled = self.post_filled
         # ageing and tenure
-        self.post_age = self.post_age + filled / 12.0
-        self.post_tenure = self.post_tenure + filled
-        self.post_embed = np.minimum(0.8, self.post_embed + filled * T.EMBED_GROWTH * (0.8 - self.post_embed))
-        self.post_skill = self.post_skill + filled * T.SKILL_GROWTH
+        self.post_age += filled * (1.0 / 12.0)
+        self.post_tenure += filled
+        self.post_embed += filled * T.EMBED_GROWTH * (0.8 - self.post_embed)
+        self.post_skill += filled * T.SKILL_GROWTH
         # burnout (job demands-resources): overtime and administrative share raise it, pay
         # adequacy and decision authority buffer it
-        pay = self.post_pay()
-        outside = self._post_outside
         worked = self.post_admin + self.post_service
-        admin_share = np.divide(self.post_admin, worked, out=np.zeros_like(worked), where=worked > 0)
-        resources = 0.5 * np.minimum(1.0, pay / outside) + 0.5 * p["decision_authority"]
-        demands = self.post_overtime / (self.post_overtime + p["overtime_scale"])
-        b_target = np.clip(0.6 * demands + 0.4 * admin_share * (1.0 - 0.5 * resources), 0.0, 1.0)
-        self.post_burnout = np.where(filled, self.post_burnout + p["burnout_rate"] * (b_target - self.post_burnout), 0.0)
+        admin_share = np.divide(self.post_admin, worked, out=np.zeros(P), where=worked > 0)
+        ot = self.post_overtime
+        b_target = 0.6 * ot / (ot + p["overtime_scale"]) + admin_share * d["burnout_admin_weight"]
+        self.post_burnout += p["burnout_rate"] * (b_target - self.post_burnout)
+        self.post_burnout *= filled
 
-        u_quit, u_fill, u_origin = rng.random(P), rng.random(P), rng.random(P)
+        u = rng.random((3, P))  # quit, fill, origin
         dispatched = self.post_origin == T.DISPATCHED
-        career = np.where(dispatched, 1.0, 1.0 if p["social_insurance"] else 0.0)
-        wage_term = np.where(dispatched, 0.0, np.log(outside / np.maximum(pay, 1.0)))
-        hazard = _logistic(p["gamma0"] + p["gamma_wage"] * wage_term + p["gamma_burnout"] * self.post_burnout
-                           - p["gamma_promotion"] * career - p["gamma_embed"] * self.post_embed)
+        x = np.where(dispatched, d["hazard_dispatched"], d["hazard_other"])
+        x += p["gamma_burnout"] * self.post_burnout
+        x -= p["gamma_embed"] * self.post_embed
+        hazard = _logistic(x)
         retire = filled & (self.post_age >= p["retirement_age"])
-        self.post_term_left = self.post_term_left - (filled & dispatched)
-        rotate = filled & dispatched & (self.post_term_left <= 0) & ~retire
-        quit_ = filled & ~retire & ~rotate & (u_quit < hazard)
-        leave = retire | quit_
-        n_sep = int(leave.sum() + rotate.sum())
+        on_term = filled & dispatched
+        self.post_term_left -= on_term
+        rotate = on_term & (self.post_term_left <= 0) & ~retire
+        quit_ = filled & ~retire & ~rotate & (u[0] < hazard)
+        leave = retire | quit_ | rotate
+        n_sep = int(np.count_nonzero(leave))
         # rotation at term end: the post is appointed anew under the current regime below
-        self._vacate(leave | rotate)
+        if n_sep:
+            self._vacate(leave)
         # layoffs when the community's deficit exceeds the threshold ("cut away")
         n_layoff = self._layoffs()
         # recruitment
         vacant = ~self.post_filled & ~self.post_frozen
-        role = self.post_role
-        leader = self.post_is_leader
-        disp_share = self._post_dispatch_share
-        by_dispatch = (leader & (u_origin < disp_share)) | (role == T.FIRST_SECRETARY)
-        attract = p["recruit_base"] + p["recruit_wage"] * np.log(np.maximum(self.post_pay(), 1.0) / outside) + 0.5 * p["personnel_authority"]
-        graduate = (role == T.STAFF) & (u_origin < p["graduate_recruitment"])
-        p_fill = np.where(by_dispatch, 0.8, _logistic(attract + np.where(graduate, 1.0, 0.0)))
-        hire = vacant & (u_fill < p_fill)
-        origin = np.where(by_dispatch, T.DISPATCHED,
-                          np.where(graduate, T.GRADUATE,
-                                   np.where(self.post_is_committee, T.LOCAL, T.RECRUITED)))
-        for o in (T.LOCAL, T.DISPATCHED, T.GRADUATE, T.RECRUITED):
-            idx = np.flatnonzero(hire & (origin == o))
-            if len(idx):
-                self._hire(idx, o, rng)
+        if vacant.any():
+            by_dispatch = (self.post_is_leader & (u[2] < self._post_dispatch_share)) | self.post_is_first_secretary
+            graduate = self.post_is_staff & (u[2] < p["graduate_recruitment"])
+            p_fill = np.where(by_dispatch, 0.8, np.where(graduate, d["p_fill_graduate"], d["p_fill"]))
+            hire = np.flatnonzero(vacant & (u[1] < p_fill))
+            if len(hire):
+                origin = np.where(by_dispatch[hire], T.DISPATCHED,
+                                  np.where(graduate[hire], T.GRADUATE, self._post_default_origin[hire]))
+                self._hire(hire, origin, rng)
         self._sep_hist.append(n_sep + n_layoff)
-        self._quit_hist.append(int(quit_.sum()))
+        self._quit_hist.append(int(np.count_nonzero(quit_)))
 
     # ------------------------------------------------------------------ 7. budget
     def settle_budget(self) -> None:
@@ -379,15 +379,13 @@ class GovernanceModel(mesa.Model):
         p, rng = self.p, self.streams["budget"]
         C = self.com.n
         n_res = self.com.size.astype(np.float64)
-        pay_cost = self.post_pay() * (1.0 + (p["insurance_rate"] if p["social_insurance"] else 0.0))
-        cost = pay_cost * self.post_on_budget
-        wages = np.bincount(self.post_community, weights=cost * self.post_filled, minlength=C)
-        project_paid = self.post_is_project
-        wages_core = np.bincount(self.post_community, weights=cost * self.post_filled * ~project_paid, minlength=C)
-        plan_project_wages = np.bincount(self.post_community, weights=cost * project_paid, minlength=C)
+        d = self._derived()
+        cost = d["wage_cost"] * self.post_filled
+        wages = np.bincount(self.post_community, weights=cost, minlength=C)
+        wages_core = wages - np.bincount(self.post_community, weights=cost * self.post_is_project, minlength=C)
+        plan_project_wages = d["plan_project_wages"]
         activity_plan = p["activity_budget"] * n_res
-        office_delay = np.array([o.approval_delay for o in self.street_offices])[self.com.street]
-        delay = np.rint(office_delay * (1.0 - p["fund_authority"])).astype(np.int64)
+        delay = d["approval_delay"]
         loss_rate = p["fragmentation_loss"] * (1.0 - 0.6 * p["pooled_funds"]) * (1.0 - 0.5 * p["fund_authority"])
         u_project = rng.random(C)
         regime = p["budget_regime"]
@@ -424,7 +422,7 @@ class GovernanceModel(mesa.Model):
         self.com_wages = wages
         self._month_stats.update(
             wage_bill=float(wages.sum()),
-            budgeted_wage_bill_annual=float(12.0 * pay_cost[self.post_on_budget].sum()),
+            budgeted_wage_bill_annual=float(12.0 * d["wage_cost"].sum()),
             spending_total=float(wages.sum() + self.com_activity_spend.sum() + purchase_paid.sum()),
             fragmentation_loss=float(loss.sum()),
             purchase_spending=float(purchase_paid.sum()),
@@ -555,6 +553,9 @@ class GovernanceModel(mesa.Model):
         self.post_is_committee = role <= T.MEMBER
         self.post_is_leader = role <= T.DIRECTOR
         self.post_is_project = (role == T.STAFF) | (role == T.GRID_WORKER)  # paid from project money
+        self.post_is_staff = role == T.STAFF
+        self.post_is_first_secretary = role == T.FIRST_SECRETARY
+        self._post_default_origin = np.where(self.post_is_committee, T.LOCAL, T.RECRUITED).astype(np.int8)
         self._pay_cache = None
         self.post_filled = np.zeros(P, dtype=bool)
         self.post_frozen = np.zeros(P, dtype=bool)
@@ -575,29 +576,31 @@ class GovernanceModel(mesa.Model):
                                    np.where(np.isin(role, T.COMMITTEE_ROLES), T.LOCAL, T.RECRUITED)))
         # start near the steady state: a few posts vacant, tenure spread out
         start_filled = rng.random(P) < 0.92
-        for o in (T.LOCAL, T.DISPATCHED, T.GRADUATE, T.RECRUITED):
-            idx = np.flatnonzero(start_filled & (origin == o))
-            if len(idx):
-                self._hire(idx, o, rng)
+        idx = np.flatnonzero(start_filled)
+        self._hire(idx, origin[idx], rng)
         self.post_tenure = np.where(self.post_filled, np.floor(rng.uniform(0, 96, P)), 0.0)
         self.post_term_left = np.where(self.post_origin == T.DISPATCHED, rng.integers(1, self.p["dispatch_term"] + 1, P), 0)
         self.post_term_left = self.post_term_left.astype(np.float64)
         self.post_embed = np.where(self.post_filled, np.minimum(0.8, self.post_embed + 0.2 * self.post_tenure / 96), 0.0)
 
-    def _hire(self, idx: np.ndarray, origin: int, rng: np.random.Generator) -> None:
+    def _hire(self, idx: np.ndarray, origin: np.ndarray | int, rng: np.random.Generator) -> None:
+        """New cadres in posts ``idx``; age, skill and embeddedness by origin."""
         n = len(idx)
-        lo, hi = T.ORIGIN_AGE[origin]
-        slo, shi = T.ORIGIN_SKILL[origin]
+        origin = np.broadcast_to(np.asarray(origin, dtype=np.int8), (n,))
+        u = rng.random((2, n))
+        age = _ORIGIN_AGE[origin]
+        skill = _ORIGIN_SKILL[origin]
         self.post_filled[idx] = True
         self.post_origin[idx] = origin
-        self.post_age[idx] = rng.uniform(lo, hi, n)
-        self.post_skill[idx] = rng.uniform(slo, shi, n)
+        self.post_age[idx] = age[:, 0] + u[0] * (age[:, 1] - age[:, 0])
+        self.post_skill[idx] = skill[:, 0] + u[1] * (skill[:, 1] - skill[:, 0])
         self.post_tenure[idx] = 0.0
         self.post_burnout[idx] = 0.1
-        self.post_embed[idx] = T.ORIGIN_EMBED[origin] * (1.0 + 0.5 * self.p["personnel_authority"] * (origin != T.DISPATCHED))
-        self.post_term_left[idx] = self.p["dispatch_term"] if origin == T.DISPATCHED else 0
-        for i in idx:
-            self.post_agent[i] = Cadre(self, int(i))
+        local_fit = 1.0 + 0.5 * self.p["personnel_authority"] * (origin != T.DISPATCHED)
+        self.post_embed[idx] = _ORIGIN_EMBED[origin] * local_fit
+        self.post_term_left[idx] = np.where(origin == T.DISPATCHED, self.p["dispatch_term"], 0)
+        for i in idx.tolist():
+            self.post_agent[i] = Cadre(self, i)
 
     def _vacate(self, mask: np.ndarray) -> None:
         for i in np.flatnonzero(mask):
@@ -629,12 +632,38 @@ class GovernanceModel(mesa.Model):
 
     def post_pay(self) -> np.ndarray:
         """Monthly pay of each post on the current scale (allowances included, insurance not)."""
+        return self._derived()["pay"]
+
+    def _derived(self) -> dict[str, np.ndarray]:
+        """Per-post quantities that depend only on the levers and the post table; recomputed
+        after a policy change or a restructuring."""
         if self._pay_cache is None:
             p = self.p
             scale = np.array([p["pay_secretary"], p["pay_director"], p["pay_deputy"], p["pay_member"], p["pay_staff"],
                               p["pay_grid_worker"], 0.0])
-            self._pay_cache = scale[self.post_role] + np.where(self.post_is_committee, p["pay_topup"], 0.0)
-            self._pay_cache.setflags(write=False)
+            pay = scale[self.post_role] + np.where(self.post_is_committee, p["pay_topup"], 0.0)
+            outside = self._post_outside
+            wage_term = np.log(outside / np.maximum(pay, 1.0))
+            resources = 0.5 * np.minimum(1.0, pay / outside) + 0.5 * p["decision_authority"]
+            fill_logit = p["recruit_base"] - p["recruit_wage"] * wage_term + 0.5 * p["personnel_authority"]
+            insured = 1.0 if p["social_insurance"] else 0.0
+            cost = pay * (1.0 + p["insurance_rate"] * insured) * self.post_on_budget
+            d = dict(
+                pay=pay,
+                burnout_admin_weight=0.4 * (1.0 - 0.5 * resources),
+                hazard_dispatched=np.full(self.n_posts, p["gamma0"] - p["gamma_promotion"]),
+                hazard_other=p["gamma0"] + p["gamma_wage"] * wage_term - p["gamma_promotion"] * insured,
+                p_fill=_logistic(fill_logit.copy()),
+                p_fill_graduate=_logistic(fill_logit + 1.0),
+                wage_cost=cost,
+                plan_project_wages=np.bincount(self.post_community, weights=cost * self.post_is_project,
+                                               minlength=self.com.n),
+                approval_delay=np.rint(np.array([o.approval_delay for o in self.street_offices])[self.com.street]
+                                       * (1.0 - p["fund_authority"])).astype(np.int64),
+            )
+            for v in d.values():
+                v.setflags(write=False)
+            self._pay_cache = d
         return self._pay_cache
 
     def post_accounting(self) -> dict[str, float]:
