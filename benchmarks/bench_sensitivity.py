@@ -18,6 +18,7 @@ parallel efficiency (rate ÷ (workers / single-run time)) next to the figure.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -117,6 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"N = {TARGET_N} ({label}): runs {runs_full / 60:.1f} min + analysis {analysis_full / 60:.1f} min "
           f"= {total / 60:.1f} min; goal ≤ {GOAL_S / 60:.0f} min → {total / GOAL_S:.2f}× the goal "
           f"({'met' if total <= GOAL_S else 'not met'})")
+    print(f"ideal (perfect scaling at the reference single-run time): {runs_target * single / args.workers / 60:.1f} min "
+          f"of runs; the goal needs ≤ {GOAL_S * args.workers / runs_target:.3f} s per run and worker")
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = float("nan")
+    print(f"machine load (1-min average) at the end: {load:.1f} on {os.cpu_count()} cores — other jobs slow every figure")
     print(f"store at N = {TARGET_N} ≈ {size_mb * scale / 1e3:.1f} GB with timeseries_every={args.timeseries_every}")
     return 0
 
