@@ -15,6 +15,7 @@ Figures (file stem → content):
 ``tradeoff_cost``      spending per resident against participation and turnover, per scenario
 ``sobol_<output>``     S1/ST bars with CIs and the S2 heatmap
 ``sobol_convergence_<output>``  S1/ST against the base sample size N
+``sobol_time_<output>``  S1/ST by simulated year (when yearly periods were analysed)
 ``morris_<output>``    Morris μ* against σ
 ``network_community``  one community: residents by participation, grid workers, cadres, organisations
 ``network_hierarchy``  street office → communities → grids, with organisation ties
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from scipy import stats as _st
 
 from analysis import network, style, units
@@ -55,6 +57,7 @@ __all__ = [
     "fig_scenario_deltas",
     "fig_sobol",
     "fig_sobol_convergence",
+    "fig_sobol_over_time",
     "fig_timeseries",
     "fig_tradeoff",
     "load_sensitivity",
@@ -277,21 +280,31 @@ def fig_tradeoff(
 
 
 def load_sensitivity(con, experiment_id: str) -> pd.DataFrame:
-    """Rows of ``sensitivity_indices`` for the experiment, keeping the latest analysis per method."""
+    """Rows of ``sensitivity_indices`` for the experiment; when an index was estimated more than
+    once (same method, output, period, statistic, factors and N), the latest estimate is kept."""
     if not has_table(con, "sensitivity_indices"):
         return pd.DataFrame()
     df = con.execute("SELECT * FROM sensitivity_indices WHERE experiment_id = ?", [experiment_id]).df()
     if df.empty:
         return df
-    latest = (df.sort_values("created").groupby("method")["analysis_id"].last())
-    return df[df["analysis_id"].isin(latest.to_numpy())].reset_index(drop=True)
+    key = ["method", "output", "period", "statistic", "factor", "factor2", "n"]
+    df = df.sort_values("created", kind="stable")
+    return df.drop_duplicates(key, keep="last").reset_index(drop=True)
+
+
+def _period_key(period: str) -> tuple[int, int]:
+    """Order of preference: the end-of-run summary, then the latest year / window."""
+    if period in ("summary", "final"):
+        return (2, 0)
+    digits = [int(t) for t in period.replace("-", "_").split("_") if t.isdigit()]
+    return (1, max(digits) if digits else 0)
 
 
 def _pick_period(df: pd.DataFrame) -> str | None:
-    periods = [p for p in df["period"].dropna().unique()]
+    periods = [str(p) for p in df["period"].dropna().unique()]
     if not periods:
         return None
-    return "final" if "final" in periods else sorted(periods)[-1]
+    return max(periods, key=_period_key)
 
 
 def _at_period(df: pd.DataFrame, period: str | None) -> pd.DataFrame:
@@ -391,6 +404,46 @@ def fig_sobol_convergence(si: pd.DataFrame, output: str, *, top: int = 6, width:
         ax.set_xlabel("Base sample size N (samples)")
         ax.set_ylabel(f"{stat} (share of output variance)")
         ax.set_title(f"{units.label(output)}: {stat}")
+        style.panel_label(ax, "ab"[i])
+    handles = [Line2D([], [], color=fcol[f], lw=1.5, label=f) for f in factors]
+    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 6), frameon=False)
+    return fig
+
+
+def _year(period: str) -> int | None:
+    if period.startswith("year_") and period[5:].isdigit():
+        return int(period[5:])
+    return None
+
+
+def fig_sobol_over_time(si: pd.DataFrame, output: str, *, top: int = 6, width: str | float | None = None) -> Figure:
+    """Time-resolved S1 and ST (periods ``year_1`` … ``year_K``) of the most influential factors,
+    at the largest N of each period, with 95 % CI bands."""
+    d = si[(si["output"] == output) & si["statistic"].isin(["S1", "ST"])].copy()
+    d["year"] = [_year(str(p)) for p in d["period"]]
+    d = d[d["year"].notna()]
+    if d["year"].nunique() < 2:
+        raise AnalysisError(f"time-resolved indices need two or more yearly periods (year_N) for {output}")
+    d = d[d["n"] == d.groupby("period")["n"].transform("max")]
+    last = d[d["year"] == d["year"].max()]
+    rank_stat = "ST" if (last["statistic"] == "ST").any() else "S1"
+    factors = last[last["statistic"] == rank_stat].sort_values("value", ascending=False)["factor"].head(top).tolist()
+    fcol = style.scenario_colors(factors, baseline=None)
+    stats_ = [s for s in ("S1", "ST") if (d["statistic"] == s).any()]
+    w = style.width_inches(width if width is not None else "double")
+    fig = style.new_figure(w, height=2.5 if w >= 5 else 2.2 * len(stats_) + 0.4)
+    axs = _axes(fig, 1 if w >= 5 else len(stats_), len(stats_) if w >= 5 else 1, len(stats_), sharey=True)
+    for i, (ax, stat) in enumerate(zip(axs, stats_, strict=True)):
+        for f in factors:
+            r = d[(d["statistic"] == stat) & (d["factor"] == f)].sort_values("year")
+            ax.plot(r["year"], r["value"], marker="o", ms=2.5, color=fcol[f], lw=1.0)
+            if r["conf"].notna().any():
+                ax.fill_between(r["year"], r["value"] - r["conf"].fillna(0), r["value"] + r["conf"].fillna(0),
+                                color=fcol[f], alpha=0.15, lw=0)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("Year of simulation (years)")
+        ax.set_ylabel(f"{stat} (share of output variance)")
+        ax.set_title(f"{units.label(output)}: {stat} by year")
         style.panel_label(ax, "ab"[i])
     handles = [Line2D([], [], color=fcol[f], lw=1.5, label=f) for f in factors]
     fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 6), frameon=False)
@@ -529,6 +582,7 @@ def _sensitivity_figures(con, exp, fs: FigureSet, *, fmts, width) -> None:
         if m.empty:
             fs.skipped[stem] = f"no {method} indices for experiment {exp}"
             continue
+        all_periods = m
         period = _pick_period(m)
         m = _at_period(m, period)
         when = f" (period {period})" if period else ""
@@ -552,6 +606,13 @@ def _sensitivity_figures(con, exp, fs: FigureSet, *, fmts, width) -> None:
                     fs.add(name, style.save(fig, fs.out_dir, name, fmts),
                            f"Convergence of the Sobol indices of {units.label(out)}{when} with the base sample "
                            "size N (bands: 95 % confidence intervals).")
+                years = {_year(str(p)) for p in all_periods.loc[all_periods["output"] == out, "period"].dropna()}
+                if len(years - {None}) >= 2:
+                    name = f"sobol_time_{_safe(out)}"
+                    fig = fig_sobol_over_time(all_periods, out, width=width)
+                    fs.add(name, style.save(fig, fs.out_dir, name, fmts),
+                           f"Time-resolved Sobol indices of {units.label(out)}: S1 and ST of the yearly means "
+                           "(bands: 95 % confidence intervals).")
             else:
                 name = f"morris_{_safe(out)}"
                 try:

@@ -125,16 +125,20 @@ def _insert_sensitivity(con) -> None:
         for n in (64, 128, 256, 512):
             c = 0.6 / np.sqrt(n)
             for f in FACTORS:
-                rows.append((EXP, "sobol-1", "sobol", out, "S1", "final", f, None, n, s1[f] + c * 0.3, c))
-                rows.append((EXP, "sobol-1", "sobol", out, "ST", "final", f, None, n, st[f] + c * 0.2, c))
+                rows.append((EXP, "sobol-1", "sobol", out, "S1", "summary", f, None, n, s1[f] + c * 0.3, c))
+                rows.append((EXP, "sobol-1", "sobol", out, "ST", "summary", f, None, n, st[f] + c * 0.2, c))
             if n == 512:
                 for i, f in enumerate(FACTORS):
                     for g in FACTORS[i + 1:]:
                         v = 0.08 if {f, g} == {"pay_level", "admin_task_rate"} else 0.005
-                        rows.append((EXP, "sobol-1", "sobol", out, "S2", "final", f, g, n, v, 0.02))
+                        rows.append((EXP, "sobol-1", "sobol", out, "S2", "summary", f, g, n, v, 0.02))
+        for year in (1, 2):
+            for f in FACTORS:
+                rows.append((EXP, "sobol-1", "sobol", out, "S1", f"year_{year}", f, None, 512, s1[f] * year / 2, 0.03))
+                rows.append((EXP, "sobol-1", "sobol", out, "ST", f"year_{year}", f, None, 512, st[f] * year / 2, 0.03))
         for f in FACTORS:
-            rows.append((EXP, "morris-1", "morris", out, "mu_star", "final", f, None, 40, st[f], 0.05))
-            rows.append((EXP, "morris-1", "morris", out, "sigma", "final", f, None, 40, st[f] * 0.6, None))
+            rows.append((EXP, "morris-1", "morris", out, "mu_star", "summary", f, None, 40, st[f], 0.05))
+            rows.append((EXP, "morris-1", "morris", out, "sigma", "summary", f, None, 40, st[f] * 0.6, None))
     _insert(con, "sensitivity_indices", [r + (created,) for r in rows],
             ["experiment_id", "analysis_id", "method", "output", "statistic", "period", "factor", "factor2", "n",
              "value", "conf", "created"])

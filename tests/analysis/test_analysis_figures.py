@@ -12,6 +12,7 @@ from analysis_synthetic_store import EXP
 EXPECTED = {
     "ts_participation", "ts_satisfaction", "ts_workforce", "ts_admin", "ts_cost", "scenario_deltas",
     "tradeoff_cost", "sobol_participation_rate", "sobol_convergence_participation_rate", "morris_turnover_annual",
+    "sobol_time_turnover_annual",
     "network_community", "network_hierarchy",
 }
 
@@ -74,8 +75,9 @@ def test_sobol_figure_uses_largest_n(store):
     with open_store(store) as con:
         si = figures.load_sensitivity(con, EXP)
     assert set(si["method"]) == {"sobol", "morris"}
+    assert figures._pick_period(si) == "summary"
     with style.context():
-        fig = figures.fig_sobol(si[si["method"] == "sobol"], "participation_rate")
+        fig = figures.fig_sobol(si[(si["method"] == "sobol") & (si["period"] == "summary")], "participation_rate")
     assert "N = 512" in fig.axes[0].get_title(loc="left")
     widths = sorted(p.get_width() for p in fig.axes[0].patches)
     assert max(widths) == pytest.approx(0.55 + 0.2 * 0.6 / np.sqrt(512))  # ST of pay_level at N=512
