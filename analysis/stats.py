@@ -340,16 +340,42 @@ def comparison_cells(df: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     return list(_HEADERS), [_cells(r) for _, r in df.iterrows()]
 
 
-def render_comparison(df: pd.DataFrame, *, title: str | None = None):
-    """A ``rich.table.Table`` of a :func:`compare_scenarios` frame (shares shown in %)."""
+def render_comparison(df: pd.DataFrame, *, title: str | None = None, compact: bool | None = None):
+    """A ``rich.table.Table`` of a :func:`compare_scenarios` frame (shares in %, their Δ in points).
+
+    ``compact`` puts each interval under its estimate and the unit after the output name, so
+    the table fits an 80-column terminal (scenarios become heading rows, d_z is left out); ``None`` = compact when the terminal is narrower
+    than 140 columns."""
+    import shutil
+
+    from rich import box
     from rich.table import Table
 
+    if compact is None:
+        compact = shutil.get_terminal_size((140, 24)).columns < 140
     level = df.attrs.get("level", 0.95)
     if title is None:
         exp = df.attrs.get("experiment_id")
-        title = (f"Scenario comparison{f' — {exp}' if exp else ''}: means [{level:.0%} CI] over replicates; "
-                 "Δ paired by replicate (shares in %, Δ in points)")
-    table = Table(title=title, show_lines=False)
+        title = (f"Scenario comparison{f' — {exp}' if exp else ''}\nmeans [{level:.0%} CI] over replicates;\n"
+                 f"Δ vs {df.attrs.get('baseline') or 'baseline'} paired by replicate (shares in %, Δ in points)")
+    if compact:  # scenario as a heading row, interval under the estimate, no d_z column
+        table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("Output", overflow="fold", ratio=1, min_width=12)
+        for h in ("n", "Mean [CI]", "Δ [CI]", "p"):
+            table.add_column(h, justify="right", no_wrap=True)
+        last = None
+        for _, r in df.iterrows():
+            cells = _cells(r)
+            if r["scenario"] != last:
+                if last is not None:
+                    table.add_section()
+                table.add_row(f"[bold]{cells[0]}[/bold]", "", "", "", "")
+                last = r["scenario"]
+            unit_ = f" ({cells[2]})" if cells[2] else ""
+            table.add_row(cells[1] + unit_, cells[3], cells[4].replace(" [", "\n["), cells[5].replace(" [", "\n["),
+                          cells[7])
+        return table
+    table = Table(title=title, box=box.HEAVY_HEAD)
     for h in _HEADERS:
         right = h in ("n", "Mean [CI]", "Δ vs baseline [CI]", "d_z", "p")
         table.add_column(h, justify="right" if right else "left", no_wrap=h != "Output",
@@ -366,7 +392,7 @@ def render_comparison(df: pd.DataFrame, *, title: str | None = None):
     return table
 
 
-def format_comparison(df: pd.DataFrame, *, width: int = 140, markdown: bool = False) -> str:
+def format_comparison(df: pd.DataFrame, *, width: int = 140, markdown: bool = False, compact: bool | None = None) -> str:
     """The comparison as plain text (rich table rendered without colour) or a Markdown table."""
     if markdown:
         lines = ["| " + " | ".join(_HEADERS) + " |", "|" + "|".join(["---"] * 2 + ["---"] + ["---:"] * 5) + "|"]
@@ -378,5 +404,7 @@ def format_comparison(df: pd.DataFrame, *, width: int = 140, markdown: bool = Fa
     from rich.console import Console
 
     buf = io.StringIO()
-    Console(file=buf, width=width, color_system=None, force_terminal=False).print(render_comparison(df))
+    if compact is None:
+        compact = width < 140
+    Console(file=buf, width=width, color_system=None, force_terminal=False).print(render_comparison(df, compact=compact))
     return buf.getvalue()
