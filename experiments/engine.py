@@ -169,13 +169,17 @@ def plan_tasks(spec: Mapping[str, Any], *, skip: set[str] | frozenset[str] = fro
                        "design_point": i, "replicate": r, "seed": seed, "params": params, "schedule": sched}
     else:
         rep_seeds = _seeds.replicate_seeds(spec["seed"], reps)
+        snap = set(spec.get("snapshot_replicates") or ())
         for r in range(reps):  # replicate-major: every scenario advances together
             for sc in spec["scenarios"]:
                 run_id = f"{sc['name']}-r{r:04d}"
                 if run_id in skip:
                     continue
-                yield {**common, "run_id": run_id, "scenario": sc["name"], "design_point": None,
-                       "replicate": r, "seed": rep_seeds[r], "params": sc["params"], "schedule": sc["schedule"]}
+                task = {**common, "run_id": run_id, "scenario": sc["name"], "design_point": None,
+                        "replicate": r, "seed": rep_seeds[r], "params": sc["params"], "schedule": sc["schedule"]}
+                if r in snap:
+                    task["snapshot"] = True
+                yield task
 
 
 def planned_count(spec: Mapping[str, Any]) -> int:
@@ -427,12 +431,15 @@ def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any
                   kind: str | None = None, timeseries_every: int = 1, progress: bool = True,
                   spec_extra: Mapping[str, Any] | None = None, scheduler: str | None = None,
                   max_attempts: int = DEFAULT_MAX_ATTEMPTS, new: bool = False,
-                  scenario_dir: str | os.PathLike[str] | None = None) -> str:
+                  scenario_dir: str | os.PathLike[str] | None = None, snapshots: bool | None = None) -> str:
     """Run scenarios × replicates on common random numbers (replicate ``r`` shares its seed).
 
     ``scenarios`` are :class:`experiments.scenarios.Scenario` objects, scenario names (file
     stems in ``scenario_dir``, default ``scenarios/``) or paths to TOML files. ``replicates``,
     ``seed`` and ``horizon`` default to the scenarios' own values, which must then agree.
+    ``snapshots`` (default: only for the model target) stores the final network of replicate 0
+    of each scenario (``network_snapshot``/``network_edges``); the target must then accept
+    ``snapshot=True`` and return it as ``.network``.
     """
     from .scenarios import Scenario, load_many
 
@@ -465,6 +472,8 @@ def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any
     spec["scenarios"] = [{"name": s.name, "params": _validate_params(s.params, target, s.name),
                           "schedule": _validate_schedule(s.schedule, target, f"{s.name} ")} for s in loaded]
     spec["crn"] = True
+    # the model's final network of community 0, for the first replicate of each scenario
+    spec["snapshot_replicates"] = [0] if (snapshots if snapshots is not None else _is_model_target(target)) else []
     meta = [{"name": s.name, "description": s.description, "source_file": s.source_file, "sha256": s.sha256,
              "params": s.params, "schedule": s.schedule} for s in loaded]
     files = {s.name: {"file": s.source_file, "sha256": s.sha256, "extends_chain": list(s.chain)} for s in loaded}

@@ -2,7 +2,8 @@
 
 Only the parent process of a batch writes to the store; workers return their results to it.
 :meth:`Store.write_runs` writes the rows of one or more *finished* runs (``runs``,
-``timeseries``, ``summaries``) in a single transaction, so a run is in the store wholly or
+``timeseries``, ``summaries`` and, for snapshot runs, ``network_snapshot`` and
+``network_edges``) in a single transaction, so a run is in the store wholly or
 not at all, also after ``kill -9``.
 """
 
@@ -40,13 +41,19 @@ CREATE TABLE IF NOT EXISTS scenarios(
     sha256 VARCHAR, params JSON, schedule JSON);
 CREATE TABLE IF NOT EXISTS design(
     experiment_id VARCHAR, design_point INTEGER, factor VARCHAR, value DOUBLE, label VARCHAR);
+CREATE TABLE IF NOT EXISTS network_snapshot(
+    experiment_id VARCHAR, run_id VARCHAR, community INTEGER, node VARCHAR, kind VARCHAR, grid INTEGER,
+    participated BOOLEAN, x DOUBLE, y DOUBLE);
+CREATE TABLE IF NOT EXISTS network_edges(
+    experiment_id VARCHAR, run_id VARCHAR, source VARCHAR, target VARCHAR, kind VARCHAR);
 CREATE TABLE IF NOT EXISTS sensitivity_indices(
     experiment_id VARCHAR, analysis_id VARCHAR, method VARCHAR, output VARCHAR, statistic VARCHAR,
     period VARCHAR, factor VARCHAR, factor2 VARCHAR, n INTEGER, value DOUBLE, conf DOUBLE,
     created TIMESTAMP);
 """
 
-TABLES = ("experiments", "runs", "timeseries", "summaries", "scenarios", "design", "sensitivity_indices")
+TABLES = ("experiments", "runs", "timeseries", "summaries", "scenarios", "design", "sensitivity_indices",
+          "network_snapshot", "network_edges")
 
 _RUNS_SCHEMA = pa.schema([
     ("experiment_id", pa.string()), ("run_id", pa.string()), ("scenario", pa.string()),
@@ -213,6 +220,7 @@ class Store:
         runs = {k: [] for k in _RUNS_SCHEMA.names}
         ts_run, ts_month, ts_out, ts_val = [], [], [], []
         sm_run, sm_out, sm_val = [], [], []
+        net_nodes, net_edges = [], []
         for p in payloads:
             t = p["task"]
             runs["experiment_id"].append(experiment_id)
@@ -239,6 +247,11 @@ class Store:
                     ts_month.append(np.tile(np.asarray(months, dtype=np.int32), n_o))
                     ts_out.append(np.repeat(self._names.offsets(names), n_m))
                     ts_val.append(np.asarray(values, dtype=np.float64).reshape(-1))
+            net = p.get("network")
+            if net is not None:
+                nodes, edges = net
+                net_nodes.append(_network_nodes(experiment_id, t["run_id"], nodes))
+                net_edges.append(_network_edges(experiment_id, t["run_id"], edges))
             sm = p.get("summary")
             if sm:
                 for k, v in sm.items():
@@ -265,6 +278,9 @@ class Store:
                 "output": pa.array(sm_out, pa.string()),
                 "value": pa.array(sm_val, pa.float64()),
             })
+        if net_nodes:
+            tables["_govsim_nodes"] = pa.concat_tables(net_nodes)
+            tables["_govsim_edges"] = pa.concat_tables(net_edges)
         for name, tbl in tables.items():
             con.register(name, tbl)
         try:
@@ -275,6 +291,9 @@ class Store:
                     con.execute("INSERT INTO timeseries SELECT * FROM _govsim_ts")
                 if "_govsim_sm" in tables:
                     con.execute("INSERT INTO summaries SELECT * FROM _govsim_sm")
+                if "_govsim_nodes" in tables:
+                    con.execute("INSERT INTO network_snapshot SELECT * FROM _govsim_nodes")
+                    con.execute("INSERT INTO network_edges SELECT * FROM _govsim_edges")
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -306,6 +325,43 @@ class Store:
             self.con.execute(f"COPY (SELECT * FROM {table}{where}) TO '{sql_path}' {opts}", params)
             written.append(path)
         return written
+
+
+def _column(frame: Mapping[str, Any], name: str, n: int, typ: pa.DataType) -> pa.Array:
+    if name not in frame:
+        return pa.nulls(n, typ)
+    col = frame[name]
+    values = col.tolist() if hasattr(col, "tolist") else list(col)
+    return pa.array([None if _isna(v) else v for v in values], typ)
+
+
+def _isna(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(v != v)  # NaN, pandas.NA
+    except (TypeError, ValueError):
+        return True
+
+
+def _network_nodes(experiment_id: str, run_id: str, nodes: Any) -> pa.Table:
+    n = len(nodes)
+    return pa.table({
+        "experiment_id": pa.array([experiment_id] * n, pa.string()), "run_id": pa.array([run_id] * n, pa.string()),
+        "community": _column(nodes, "community", n, pa.int32()), "node": _column(nodes, "node", n, pa.string()),
+        "kind": _column(nodes, "kind", n, pa.string()), "grid": _column(nodes, "grid", n, pa.int32()),
+        "participated": _column(nodes, "participated", n, pa.bool_()), "x": _column(nodes, "x", n, pa.float64()),
+        "y": _column(nodes, "y", n, pa.float64()),
+    })
+
+
+def _network_edges(experiment_id: str, run_id: str, edges: Any) -> pa.Table:
+    n = len(edges)
+    return pa.table({
+        "experiment_id": pa.array([experiment_id] * n, pa.string()), "run_id": pa.array([run_id] * n, pa.string()),
+        "source": _column(edges, "source", n, pa.string()), "target": _column(edges, "target", n, pa.string()),
+        "kind": _column(edges, "kind", n, pa.string()),
+    })
 
 
 class _NamePool:

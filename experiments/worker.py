@@ -2,6 +2,8 @@
 
 Runs in any executor (in-process, a local process, a Dask worker). Never raises for a
 failure of the target: the payload then has ``status = "failed"`` and the traceback.
+Tasks flagged ``snapshot`` call the target with ``snapshot=True`` and keep its ``network``
+(node and edge tables, see docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -99,11 +101,13 @@ def run_task(task: Mapping[str, Any]) -> dict[str, Any]:
     attempts = int(task.get("attempts", 0)) + 1
     try:
         fn = load_target(task["target"])
+        extra = {"snapshot": True} if task.get("snapshot") else {}
         res = fn(task.get("params") or {}, seed=int(task["seed"]), horizon=int(task["horizon"]),
-                 schedule=[tuple(c) for c in task.get("schedule") or ()])
+                 schedule=[tuple(c) for c in task.get("schedule") or ()], **extra)
         ts, summary = package_result(res, int(task.get("timeseries_every", 1)))
+        network = getattr(res, "network", None) if task.get("snapshot") else None
     except Exception:  # the run failed; the batch goes on  # noqa: BLE001
         return failed_payload(task, traceback.format_exc(), attempts=attempts, started=started, worker=worker_name())
     return {"task": dict(task), "status": "ok", "attempts": attempts, "started": started,
             "finished": time.time(), "duration_s": time.perf_counter() - t0, "worker": worker_name(),
-            "error": None, "timeseries": ts, "summary": summary}
+            "error": None, "timeseries": ts, "summary": summary, "network": network}

@@ -23,7 +23,7 @@ class ToyResult:
     summary: dict
 
 
-def simulate(params=None, *, seed: int, horizon: int = 120, schedule=()):
+def simulate(params=None, *, seed: int, horizon: int = 120, schedule=(), snapshot: bool = False):
     p = {"a": 0.0, "b": 1.0, "policy": "project", "fail": False, "die": False, "delay": 0.0, **(params or {})}
     if p["fail"]:
         raise ValueError(f"toy failure requested (seed {seed})")
@@ -51,4 +51,13 @@ def simulate(params=None, *, seed: int, horizon: int = 120, schedule=()):
     if log:
         with open(log, "a") as fh:
             fh.write(f"{seed}\n")
-    return ToyResult(ts, summary)
+    result = ToyResult(ts, summary)
+    if snapshot:  # a three-node network in the store's node/edge form
+        import pandas as pd
+
+        nodes = pd.DataFrame({"community": [0, 0, None], "node": ["r0", "r1", "street:0"],
+                              "kind": ["resident", "resident", "street_office"], "grid": [0, 0, None],
+                              "participated": [True, False, None]})
+        edges = pd.DataFrame({"source": ["r0"], "target": ["r1"], "kind": ["social"]})
+        result.network = (nodes, edges)
+    return result

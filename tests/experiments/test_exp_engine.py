@@ -149,3 +149,17 @@ def test_export_parquet(tmp_path):
         paths = st.export(tmp_path / "pq", experiment_id=eid)
     got = {p.stem: pd.read_parquet(p) for p in paths}
     assert len(got["runs"]) == 3 and len(got["summaries"]) == 9 and len(got["timeseries"]) == 3 * 7 * 3
+
+
+def test_network_snapshot_of_the_first_replicate_in_the_run_transaction(tmp_path):
+    store = tmp_path / "s.duckdb"
+    eid = run_scenarios(store, [sc("baseline"), sc("reform")], target=TOY, executor="processes", workers=2,
+                        progress=False, snapshots=True)
+    nodes = table(store, "SELECT run_id, community, node, kind, grid, participated FROM network_snapshot "
+                         "WHERE experiment_id = ? ORDER BY run_id, node", [eid])
+    assert {r[0] for r in nodes} == {"baseline-r0000", "reform-r0000"}
+    assert nodes[0] == ("baseline-r0000", 0, "r0", "resident", 0, True)
+    assert nodes[2] == ("baseline-r0000", None, "street:0", "street_office", None, None)
+    assert table(store, "SELECT count(*) FROM network_edges WHERE experiment_id = ?", [eid])[0][0] == 2
+    other = run_scenarios(store, [sc("baseline")], target=TOY, executor="inprocess", progress=False)
+    assert table(store, "SELECT count(*) FROM network_snapshot WHERE experiment_id = ?", [other])[0][0] == 0
