@@ -19,7 +19,7 @@ for any output, as its end-of-run summary (period ``summary``), as the mean over
 the time series (``year_1`` … ``year_K``: time-resolved indices) or over a window of months
 (``months_a_b``). With replicates it also reports the intrinsic-noise share of output
 variance and the replicates needed (statistics ``noise_share``, ``noise_var``,
-``param_var``, ``noise_of_mean_ratio``, ``replicates_needed``). ``convergence=True`` adds
+``noise_var_unshared``, ``param_var``, ``noise_of_mean_ratio``, ``replicates_needed``). ``convergence=True`` adds
 Sobol' indices on nested subsamples of the base rows (column ``n``). Results are tidy rows in
 the ``sensitivity_indices`` schema and are saved to the store.
 """
@@ -516,6 +516,24 @@ def _delta(x: np.ndarray, y: np.ndarray, *, num_resamples: int, conf_level: floa
     return float(d_corr.mean()), _z(conf_level) * float(d_corr.std(ddof=1))
 
 
+def _noise_parts(y: np.ndarray) -> tuple[float, float, float, float]:
+    """(noise_var, noise_var_unshared, param_var, noise_share) of ``y[point, replicate]``.
+
+    Two-way decomposition point × replicate: with common random numbers a replicate's seed
+    can shift every point alike (a seed main effect), which cancels in the indices; what
+    blurs them is the noise that differs between points, estimated by the residual mean
+    square after removing point and replicate means (without CRN it equals the within-point
+    variance, up to sampling error).
+    """
+    p, r = y.shape
+    noise_var = float(np.mean(np.var(y, axis=1, ddof=1)))
+    resid = y - y.mean(axis=1, keepdims=True) - y.mean(axis=0, keepdims=True) + y.mean()
+    unshared = float(np.sum(resid**2) / ((p - 1) * (r - 1)))
+    param_var = max(float(np.var(y.mean(axis=1), ddof=1)) - unshared / r, 0.0)
+    total = param_var + noise_var
+    return noise_var, unshared, param_var, (noise_var / total if total > 0 else math.nan)
+
+
 def _noise(design: SensitivityDesign, ypr: np.ndarray, output: str, period: str, *, noise_fraction: float,
            conf_level: float, seed: int, method: str, num_resamples: int) -> list[dict[str, Any]]:
     """Intrinsic noise vs parameter-driven variance, from replicates at each design point."""
@@ -525,31 +543,26 @@ def _noise(design: SensitivityDesign, ypr: np.ndarray, output: str, period: str,
     r = y.shape[1]
     if r < 2 or y.shape[0] < 3:
         return []
-
-    def parts(yy: np.ndarray) -> tuple[float, float, float]:
-        noise_var = float(np.mean(np.var(yy, axis=1, ddof=1)))
-        total_var = float(np.var(yy, ddof=1))
-        param_var = max(float(np.var(yy.mean(axis=1), ddof=1)) - noise_var / yy.shape[1], 0.0)
-        return noise_var, total_var, param_var
-
-    noise_var, total_var, param_var = parts(y)
+    noise_var, unshared, param_var, share = _noise_parts(y)
     rng = np.random.default_rng(seed)
-    boots = np.array([parts(y[rng.integers(0, y.shape[0], y.shape[0])]) for _ in range(num_resamples)])
+    boots = np.array([_noise_parts(y[rng.integers(0, y.shape[0], y.shape[0])]) for _ in range(num_resamples)])
     z = _z(conf_level)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = noise_var / total_var if total_var > 0 else math.nan
-        share_b = boots[:, 0] / boots[:, 1]
-        ratio = (noise_var / r) / param_var if param_var > 0 else math.inf
-        need = math.ceil(noise_var / (noise_fraction * param_var)) if param_var > 0 else math.nan
+
+    def half(col: int) -> float:
+        return z * float(np.nanstd(boots[:, col], ddof=1))
+
+    ratio = (unshared / r) / param_var if param_var > 0 else math.inf
+    need = max(1, math.ceil(unshared / (noise_fraction * param_var))) if param_var > 0 else math.nan
     n = design.n  # the base sample size, like every other row of the analysis
 
     def row(stat: str, value: float, conf: float = math.nan) -> dict[str, Any]:
         return {"method": method, "output": output, "statistic": stat, "period": period, "factor": None,
                 "factor2": None, "n": n, "value": float(value), "conf": float(conf)}
 
-    return [row("noise_share", share, z * float(np.nanstd(share_b, ddof=1))),
-            row("noise_var", noise_var, z * float(np.std(boots[:, 0], ddof=1))),
-            row("param_var", param_var, z * float(np.std(boots[:, 2], ddof=1))),
+    return [row("noise_share", share, half(3)),
+            row("noise_var", noise_var, half(0)),
+            row("noise_var_unshared", unshared, half(1)),
+            row("param_var", param_var, half(2)),
             row("noise_of_mean_ratio", ratio),
             row("replicates_needed", need),
             row("replicates", r)]

@@ -174,12 +174,26 @@ def test_noise_share_and_replicates_needed(store):
     share = 4.0 / (v + 4.0)
     assert abs(noise.loc["noise_share", "value"] - share) <= noise.loc["noise_share", "conf"]
     assert abs(noise.loc["param_var", "value"] - v) <= noise.loc["param_var", "conf"]
+    assert abs(noise.loc["noise_var_unshared", "value"] - 4.0) <= noise.loc["noise_var_unshared", "conf"]
     assert abs(noise.loc["replicates_needed", "value"] - np.ceil(4.0 / (0.05 * v))) <= 2
     assert noise.loc["replicates", "value"] == 4
     # indices on replicate means still find the analytic values within their (wider) intervals
     st = _pick(idx, "sobol", "ST")
     for f, t in zip(["x1", "x2", "x3"], ishigami_indices()["ST"]):
         assert abs(st.loc[f, "value"] - t) <= st.loc[f, "conf"] + 0.02
+
+
+def test_noise_shared_by_common_seeds_needs_no_replicates(store):
+    """With common random numbers the additive noise of replicate r is the same at every
+    point: it shifts all points alike, cancels in the indices, and asks for no replicates."""
+    eid = sa.run(store, factors=ishigami_factors(), n=64, seed=3, replicates=3, base_params={"noise": 2.0},
+                 target=ISHIGAMI, crn=True, **RUN)
+    idx = sai.analyze(store, eid, seed=1)
+    noise = idx[idx["factor"].isna()].set_index("statistic")["value"]
+    assert noise["noise_var"] > 0.1
+    assert noise["noise_var_unshared"] < 1e-9
+    assert noise["replicates_needed"] == 1
+    assert 0 < noise["noise_share"] < 1
 
 
 def test_choice_factor_duplicates_run_once(store):
