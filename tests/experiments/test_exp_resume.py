@@ -12,7 +12,7 @@ import pytest
 from exp_helpers import TOY, assert_bitwise_equal, results_of, table
 
 REPO = Path(__file__).resolve().parents[2]
-N_POINTS, REPS = 80, 2
+N_POINTS, REPS = 150, 2
 TOTAL = N_POINTS * REPS
 
 
