@@ -145,6 +145,16 @@ def _scenario_legend(fig: Figure, colors: dict[str, str], *, marker: str | None 
 # ----------------------------------------------------------------------------- time series
 
 
+def _natural_range(output: str) -> tuple[float | None, float | None]:
+    """Range the values of an output can take (bands are clipped to it for display)."""
+    u = units.unit(output)
+    if u in ("share", "0-1"):
+        return 0.0, 1.0
+    if u and u != "yuan" and output in units.UNITS:  # rates, counts, money flows are not negative
+        return 0.0, None
+    return None, None
+
+
 def fig_timeseries(
     env: pd.DataFrame,
     outputs: Sequence[str],
@@ -154,8 +164,9 @@ def fig_timeseries(
     target: dict[str, float] | None = None,
     band_label: str = "95 % CI of the mean",
 ) -> Figure:
-    """One panel per output, one line (mean) and band per scenario, month on the x axis.
-    ``target`` maps an output to a horizontal reference line (e.g. the 95 % satisfaction target)."""
+    """One panel per output, one line (mean) and band per scenario, month on the x axis; bands
+    are clipped to the output's possible range (e.g. 0-100 % for shares). ``target`` maps an
+    output to a horizontal reference line (e.g. the 95 % satisfaction target)."""
     outs = [o for o in outputs if o in set(env["output"])]
     if not outs:
         raise AnalysisError(f"none of the outputs {', '.join(outputs)} is in the time series")
@@ -167,12 +178,15 @@ def fig_timeseries(
     for i, (ax, o) in enumerate(zip(axs, outs, strict=True)):
         k = units.scale(o)
         sub = env[env["output"] == o]
-        for s, c in colors.items():
+        lo_lim, hi_lim = _natural_range(o)
+        for j, (s, c) in enumerate(colors.items()):
             d = sub[sub["scenario"] == s]
             if d.empty:
                 continue
-            ax.fill_between(d["month"], d["low"] * k, d["high"] * k, color=c, alpha=0.18, lw=0)
-            ax.plot(d["month"], d["mean"] * k, color=c, lw=1.2)
+            top = c == style.OKABE_ITO["black"]  # the baseline is drawn over the reforms
+            low, high = d["low"].clip(lo_lim, hi_lim) * k, d["high"].clip(lo_lim, hi_lim) * k
+            ax.fill_between(d["month"], low, high, color=c, alpha=0.15 if top else 0.18, lw=0, zorder=1 + j / 100)
+            ax.plot(d["month"], d["mean"] * k, color=c, lw=1.0 if top else 1.2, zorder=5 if top else 3 + j / 100)
         if target and o in target:
             ax.axhline(target[o] * k, color=style.GREY, ls="--", lw=0.9)
             ax.annotate(f"target {target[o] * k:g}{' %' if k == 100 else ''}", xy=(1.0, target[o] * k),
@@ -215,7 +229,10 @@ def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str
     w = style.width_inches(width if width is not None else "double")
     ncols = min(len(outs), 2 if w < 5 else 4)
     nrows = math.ceil(len(outs) / ncols)
-    fig = style.new_figure(w, height=0.5 + nrows * (0.45 + 0.22 * len(scen)))
+    per = 0.22 if len(scen) <= 6 else 0.14
+    if len(scen) > 7:  # colours would repeat; the row labels name the scenarios
+        colors = {s: style.OKABE_ITO["blue"] for s in colors}
+    fig = style.new_figure(w, height=0.5 + nrows * (0.45 + per * len(scen)))
     axs = _axes(fig, nrows, ncols, len(outs))
     ypos = {s: len(scen) - 1 - i for i, s in enumerate(scen)}
     for i, (ax, o) in enumerate(zip(axs, outs, strict=True)):
@@ -224,7 +241,8 @@ def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str
             y = ypos[r["scenario"]]
             lo, hi = r["diff_ci_low"] * k, r["diff_ci_high"] * k
             err = None if not (np.isfinite(lo) and np.isfinite(hi)) else [[r["diff"] * k - lo], [hi - r["diff"] * k]]
-            ax.errorbar(r["diff"] * k, y, xerr=err, fmt="o", color=colors[r["scenario"]], ms=3.5, lw=1.0, capsize=0)
+            ax.errorbar(r["diff"] * k, y, xerr=err, fmt="o", color=colors[r["scenario"]], ms=3.5 if len(scen) <= 6 else 2.5,
+                        lw=1.0, capsize=0)
         ax.axvline(0.0, color=style.GREY, lw=0.6, ls=":")
         ax.set_yticks(list(ypos.values()), list(ypos) if i % ncols == 0 else [""] * len(ypos))
         ax.set_ylim(-0.6, len(scen) - 0.4)
@@ -237,42 +255,66 @@ def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str
 
 
 def fig_tradeoff(
-    means: pd.DataFrame,
+    cmp: pd.DataFrame,
     *,
     cost: str = "spending_per_resident",
     benefits: Sequence[str] = ("participation_rate", "turnover_annual"),
     colors: dict[str, str],
     width: str | float | None = None,
+    max_named: int = 6,
 ) -> Figure:
     """Cost against benefit outputs, one point per scenario with CIs on both axes.
-    ``means``: rows of :func:`analysis.stats.compare_scenarios` (scenario, output, mean, ci_low, ci_high)."""
-    present = set(means["output"])
+
+    ``cmp`` is a :func:`analysis.stats.compare_scenarios` frame. With a baseline the points are
+    the paired differences from it (the baseline sits at the origin); without one, the scenario
+    means. Up to ``max_named`` scenarios are named next to their point; more are numbered, with
+    the key under the figure."""
+    present = set(cmp["output"])
     bens = [b for b in benefits if b in present]
     if cost not in present or not bens:
         raise AnalysisError(f"trade-off needs {cost} and one of {', '.join(benefits)} in the summaries")
+    base = cmp.attrs.get("baseline")
+    paired = base is not None and cmp["diff"].notna().any()
+    est, lo, hi = ("diff", "diff_ci_low", "diff_ci_high") if paired else ("mean", "ci_low", "ci_high")
+    pts = [s for s in colors if s != base] if paired else list(colors)
+    named = len(pts) <= max_named
     w = style.width_inches(width if width is not None else ("double" if len(bens) > 1 else "single"))
     ncols = len(bens) if w >= 5 else 1
     nrows = math.ceil(len(bens) / ncols)
-    fig = style.new_figure(w, height=0.5 + 2.4 * nrows)
+    fig = style.new_figure(w, height=0.5 + 2.4 * nrows + (0 if named else 0.12 * math.ceil(len(pts) / 4)))
     axs = _axes(fig, nrows, ncols, len(bens))
-    m = means.set_index(["scenario", "output"])
-    kx = units.scale(cost)
+    m = cmp.set_index(["scenario", "output"])
+    kx, ux = _delta_scale(cost, 0.0) if paired else (units.scale(cost), None)
     for i, (ax, b) in enumerate(zip(axs, bens, strict=True)):
-        ky = units.scale(b)
-        for s, c in colors.items():
+        ky, uy = _delta_scale(b, 0.0) if paired else (units.scale(b), None)
+        for j, s in enumerate(pts):
             if (s, cost) not in m.index or (s, b) not in m.index:
                 continue
+            c = colors[s] if named else style.OKABE_ITO["blue"]
             x, y = m.loc[(s, cost)], m.loc[(s, b)]
-            xerr = [[(x["mean"] - x["ci_low"]) * kx], [(x["ci_high"] - x["mean"]) * kx]]
-            yerr = [[(y["mean"] - y["ci_low"]) * ky], [(y["ci_high"] - y["mean"]) * ky]]
-            ax.errorbar(x["mean"] * kx, y["mean"] * ky, xerr=np.nan_to_num(xerr), yerr=np.nan_to_num(yerr),
-                        fmt="o", color=c, ms=4, lw=0.9, capsize=0)
-            ax.annotate(s, (x["mean"] * kx, y["mean"] * ky), xytext=(4, 3), textcoords="offset points",
-                        fontsize=7, color=c)
-        ax.set_xlabel(units.axis_label(cost))
-        ax.set_ylabel(units.axis_label(b))
+            xerr = np.nan_to_num([[(x[est] - x[lo]) * kx], [(x[hi] - x[est]) * kx]])
+            yerr = np.nan_to_num([[(y[est] - y[lo]) * ky], [(y[hi] - y[est]) * ky]])
+            ax.errorbar(x[est] * kx, y[est] * ky, xerr=xerr, yerr=yerr, fmt="o", color=c, ms=3.5, lw=0.8,
+                        capsize=0, alpha=0.9)
+            ax.annotate(s if named else str(j + 1), (x[est] * kx, y[est] * ky), xytext=(3, 2),
+                        textcoords="offset points", fontsize=7, color=c if named else "black")
+        if paired:
+            ax.axhline(0, color=style.GREY, lw=0.6, ls=":")
+            ax.axvline(0, color=style.GREY, lw=0.6, ls=":")
+            ax.plot([0], [0], marker="o", ms=4, color=style.OKABE_ITO["black"])
+            ax.annotate(base, (0, 0), xytext=(3, -9), textcoords="offset points", fontsize=7)
+            ax.set_xlabel(f"Δ {units.label(cost)} ({ux})")
+            ax.set_ylabel(f"Δ {units.label(b)} ({uy})")
+        else:
+            ax.set_xlabel(units.axis_label(cost))
+            ax.set_ylabel(units.axis_label(b))
+        if b in ("turnover_annual", "quit_rate_annual", "vacancy_rate"):
+            ax.set_title("lower = better retention", fontsize=7, loc="right", color=style.GREY)
         if len(bens) > 1:
             style.panel_label(ax, "abcdefgh"[i])
+    if not named:
+        key = "   ".join(f"{j + 1}\u00a0{s}" for j, s in enumerate(pts))  # no break inside an entry
+        fig.supxlabel(key, fontsize=7, wrap=True)
     return fig
 
 
@@ -519,6 +561,25 @@ def make_all(
     return fs
 
 
+#: Most scenarios drawn in one time-series figure (the baseline and the six largest changes).
+MAX_TS_SCENARIOS = 7
+
+
+def _ts_scenarios(summ: pd.DataFrame, order: list[str], baseline: str, output: str) -> tuple[list[str], str]:
+    """All scenarios when few; else the baseline and those whose mean summary of ``output``
+    differs most from the baseline's (the rest are in ``scenario_deltas``)."""
+    if len(order) <= MAX_TS_SCENARIOS or baseline not in order:
+        return order, ""
+    m = summ[summ["output"] == output].groupby("scenario")["value"].mean()
+    if baseline not in m.index:
+        return order[:MAX_TS_SCENARIOS], f" Showing {MAX_TS_SCENARIOS} of {len(order)} scenarios."
+    change = (m.drop(baseline) - m[baseline]).abs().sort_values(ascending=False)
+    keep = set(change.index[: MAX_TS_SCENARIOS - 1])
+    shown = [s for s in order if s == baseline or s in keep]
+    return shown, (f" Showing the baseline and the {len(shown) - 1} of {len(order) - 1} reforms that change "
+                   f"{units.label(output).lower()} most; all scenarios are compared in scenario_deltas.")
+
+
 def _scenario_figures(con, exp, fs: FigureSet, summ, outs_summ, *, fmts, width, baseline, level, band) -> None:
     names = list(TIMESERIES_FIGURES) + ["scenario_deltas", "tradeoff_cost"]
     if summ.empty:
@@ -545,8 +606,10 @@ def _scenario_figures(con, exp, fs: FigureSet, summ, outs_summ, *, fmts, width, 
             fs.skipped[name] = f"none of {', '.join(outs)} is in the stored time series"
             continue
         target = {"satisfied_share": units.SATISFACTION_TARGET} if "satisfied_share" in present else None
-        fig = fig_timeseries(env, present, colors=colors, width=width, target=target, band_label=band_label)
-        fs.add(name, style.save(fig, fs.out_dir, name, fmts), f"{caption}; mean over replicates with {band_label}.")
+        shown, note = _ts_scenarios(summ, order, baseline, present[0])
+        fig = fig_timeseries(env, present, colors={s: colors[s] for s in shown}, width=width, target=target,
+                             band_label=band_label)
+        fs.add(name, style.save(fig, fs.out_dir, name, fmts), f"{caption}; mean over replicates with {band_label}.{note}")
     # comparison
     key = [o for o in units.KEY_OUTPUTS if o in outs_summ] or outs_summ
     if len(order) < 2 or baseline not in order:
@@ -560,10 +623,14 @@ def _scenario_figures(con, exp, fs: FigureSet, summ, outs_summ, *, fmts, width, 
                f"Paired differences from {baseline} (same seeds per replicate) with {level:.0%} t intervals.")
     cost_out = ["spending_per_resident", "participation_rate", "turnover_annual"]
     if "spending_per_resident" in outs_summ and {"participation_rate", "turnover_annual"} & set(outs_summ):
-        means = compare_scenarios(con, exp, outputs=[o for o in cost_out if o in outs_summ], baseline=None, level=level)
-        fig = fig_tradeoff(means, colors=colors, width=width)
+        paired = len(order) > 1 and baseline in order
+        tc = compare_scenarios(con, exp, outputs=[o for o in cost_out if o in outs_summ],
+                               baseline=baseline if paired else None, level=level)
+        fig = fig_tradeoff(tc, colors=colors, width=width)
+        what = (f"paired differences from {baseline} (same seeds per replicate)" if paired else "scenario means")
         fs.add("tradeoff_cost", style.save(fig, fs.out_dir, "tradeoff_cost", fmts),
-               "Cost against participation and cadre turnover across reform packages (means, 95 % t intervals).")
+               f"Cost against participation and cadre turnover across reform packages: {what}, "
+               f"{level:.0%} t intervals on both axes.")
     else:
         fs.skipped["tradeoff_cost"] = "needs spending_per_resident and participation_rate or turnover_annual"
 

@@ -88,7 +88,12 @@ def _layout(g: nx.Graph, nodes: pd.DataFrame, seed: int = 1) -> dict[str, np.nda
     xy = nodes.set_index("node")[["x", "y"]]
     if xy.notna().all().all() and len(xy) == g.number_of_nodes():
         return {n: np.array([r.x, r.y]) for n, r in xy.iterrows()}
-    return nx.spring_layout(g, seed=seed, iterations=150, k=1.5 / math.sqrt(max(g.number_of_nodes(), 1)))
+    n = g.number_of_nodes()
+    if 2 < n <= 800 and nx.is_connected(g):
+        # stress layout: graph distance ≈ drawn distance, so staff sit next to the residents they serve
+        start = nx.spring_layout(g, seed=seed, iterations=50)
+        return nx.kamada_kawai_layout(g, pos=start, weight="weight")
+    return nx.spring_layout(g, seed=seed, iterations=150, k=1.5 / math.sqrt(max(n, 1)))
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -138,17 +143,25 @@ def fig_community(snap: Snapshot, *, baseline: str | None = "baseline", communit
     e = pd.concat([e, collapsed], ignore_index=True)
     g = nx.Graph()
     g.add_nodes_from(sorted(all_ids))
-    g.add_edges_from(zip(ew["source"], ew["target"], strict=True))
+    # layout distances: social ties short, a grid worker's many service ties long, so residents
+    # are placed by their social network rather than pulled into the grid worker's star
+    kind_of = whole.set_index("node")["kind"].to_dict()
+    for a, b, k in zip(ew["source"], ew["target"], ew["kind"], strict=True):
+        star = k == "service" and "grid_worker" in (kind_of.get(a), kind_of.get(b))
+        g.add_edge(a, b, weight=3.0 if star else 1.0)
     pos = _layout(g, whole)
+    n_res = int((nodes["kind"] == "resident").sum())
     fig = style.new_figure(width if width is not None else "single", aspect=0.95)
     ax = fig.subplots()
-    for kind, colour, lw, ls in (("social", "#BBBBBB", 0.35, "-"), ("service", style.OKABE_ITO["orange"], 0.35, "-"),
-                                 ("hierarchy", "#555555", 0.6, "-")):
+    faint = 0.7 if n_res <= 60 else 0.25  # many service ties would hide the social network
+    for kind, colour, lw, ls, alpha in (("social", "#A0A0A0", 0.35, "-", 0.7),
+                                        ("service", style.OKABE_ITO["orange"], 0.35, "-", faint),
+                                        ("hierarchy", "#555555", 0.6, "-", 0.8)):
         sub = e[e["kind"] == kind]
         if sub.empty:
             continue
         segs = np.array([[pos[a], pos[b]] for a, b in zip(sub["source"], sub["target"], strict=True)])
-        ax.add_collection(LineCollection(segs, colors=colour, linewidths=lw, linestyles=ls, alpha=0.7, zorder=1))
+        ax.add_collection(LineCollection(segs, colors=colour, linewidths=lw, linestyles=ls, alpha=alpha, zorder=1))
     res = nodes[nodes["kind"] == "resident"]
     part = res["participated"].fillna(False).astype(bool).to_numpy()
     pts = np.array([pos[n] for n in res["node"]])
@@ -261,6 +274,7 @@ def fig_hierarchy(snap: Snapshot, *, baseline: str | None = "baseline", width: s
     ax.set_axis_off()
     ax.autoscale_view()
     ax.margins(x=0.02, y=0.12)
-    ax.set_title(f"Governance hierarchy, {scen}: {len(comms)} communities, {n_grids} grids")
+    ax.set_title(f"Governance hierarchy, {scen}: {len(comms)} communit{'y' if len(comms) == 1 else 'ies'}, "
+                 f"{n_grids} grid{'' if n_grids == 1 else 's'}")
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, handletextpad=0.3)
     return fig

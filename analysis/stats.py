@@ -346,13 +346,13 @@ def render_comparison(df: pd.DataFrame, *, title: str | None = None, compact: bo
     ``compact`` puts each interval under its estimate and the unit after the output name, so
     the table fits an 80-column terminal (scenarios become heading rows, d_z is left out); ``None`` = compact when the terminal is narrower
     than 140 columns."""
-    import shutil
-
     from rich import box
     from rich.table import Table
 
-    if compact is None:
-        compact = shutil.get_terminal_size((140, 24)).columns < 140
+    if compact is None:  # the width rich will print at (80 when output is not a terminal)
+        from rich.console import Console
+
+        compact = Console().width < 140
     level = df.attrs.get("level", 0.95)
     if title is None:
         exp = df.attrs.get("experiment_id")
