@@ -3,28 +3,16 @@ engine (in-process executor) into one scratch results store."""
 
 from __future__ import annotations
 
-import math
+import sys
 from pathlib import Path
 
 import pytest
 
-from analysis import sensitivity as sai
-from experiments import sensitivity as sa
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # sa_helpers, also under xdist
 
-PI = math.pi
-ISHIGAMI = "experiments.analytic:ishigami"
-SOBOL_G = "experiments.analytic:sobol_g"
-
-
-def ishigami_factors() -> list[dict]:
-    return [{"name": f"x{i}", "lower": -PI, "upper": PI} for i in (1, 2, 3)]
-
-
-def g_factors(k: int = 6) -> list[dict]:
-    return [{"name": f"x{i}", "lower": 0.0, "upper": 1.0} for i in range(1, k + 1)]
-
-
-RUN = {"horizon": 24, "executor": "inprocess", "progress": False}
+from analysis import sensitivity as sai  # noqa: E402
+from experiments import sensitivity as sa  # noqa: E402
+from sa_helpers import ISHIGAMI, RUN, SOBOL_G, g_factors, ishigami_factors  # noqa: E402
 
 
 @pytest.fixture(scope="session")

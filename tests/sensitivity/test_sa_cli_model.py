@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
-from conftest import PI
+from sa_helpers import PI
 
 from analysis import sensitivity as sai
 from experiments import sensitivity as sa

@@ -6,7 +6,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ISHIGAMI, PI, RUN, SOBOL_G, g_factors, ishigami_factors
+from sa_helpers import ISHIGAMI, PI, RUN, SOBOL_G, g_factors, ishigami_factors
 
 from analysis import sensitivity as sai
 from experiments import sensitivity as sa
