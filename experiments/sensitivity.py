@@ -413,6 +413,20 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if args.until_width is not None:
+        outputs = _split(args.outputs) or _default_outputs(args.target)
+        if outputs is None:
+            raise SensitivityError("--until-width needs --outputs for a target other than the model")
+        eid, _ = run_until(args.store, target_width=args.until_width, outputs=outputs, max_n=args.max_n,
+                           num_resamples=args.resamples, executor=args.executor, workers=args.workers,
+                           progress=args.progress, method=args.method, n=args.n, seed=args.seed,
+                           factors=_split(args.factors) + _explicit(args.explicit), kinds=_split(args.kinds),
+                           groups=_split(args.groups), exclude=_split(args.exclude), group_by=args.group_by,
+                           ranges=_ranges(args.ranges), second_order=args.second_order,
+                           replicates=args.replicates, base_params=_parse_base(args.base), horizon=args.horizon,
+                           target=args.target, timeseries_every=args.timeseries_every, name=args.name)
+        print(eid)
+        return _analyze_cmd(args, args.store, eid, args.target) if args.analyze else 0
     eid = run(args.store, method=args.method, n=args.n, seed=args.seed,
               factors=_split(args.factors) + _explicit(args.explicit), kinds=_split(args.kinds),
               groups=_split(args.groups), exclude=_split(args.exclude),
@@ -488,6 +502,9 @@ def register_cli(subparsers: Any) -> argparse.ArgumentParser:
     _add_analysis_args(r)
     _store_arg(r)
     r.add_argument("--no-analyze", dest="analyze", action="store_false")
+    r.add_argument("--until-width", type=float, default=None, metavar="W",
+                   help="Sobol': double N (nested) until the widest 95 %% CI of S1/ST over --outputs is below W")
+    r.add_argument("--max-n", type=int, default=4096, help="upper limit of N for --until-width")
     r.set_defaults(func=_guarded(_cmd_run))
 
     e = sub.add_parser("extend", help="add base rows to a Sobol' design (nested; default doubles N)")

@@ -67,3 +67,15 @@ def test_morris_on_the_model_with_mixed_factor_types(tmp_path):
     assert mu["pay_director"] > 0 and mu["pay_member"] > 0
     assert mu["disclosure"] < mu["pay_director"]
     assert idx["value"].notna().all()
+
+
+def test_cli_keeps_sampling_until_the_interval_is_narrow(tmp_path, capsys):
+    store = str(tmp_path / "u.duckdb")
+    fx = ",".join(f"x{i}={-PI}:{PI}" for i in (1, 2, 3))
+    rc = main(["sensitivity", "run", "--factor", fx, "--target", "experiments.analytic:ishigami", "--n", "32",
+               "--horizon", "12", "--executor", "inprocess", "--store", store, "--until-width", "0.3",
+               "--outputs", "y", "--resamples", "100", "--max-n", "1024"])
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert "N = 32: widest CI" in err and "N = 64: widest CI" in err
+    assert sai.load_design(store).n > 32
