@@ -108,3 +108,41 @@ def test_design_experiment_skips_scenario_figures(tmp_path):
     fs = figures.make_all(p, out_dir=tmp_path / "f", formats=("png",))
     assert not fs.files
     assert "design points" in fs.skipped["ts_participation"]
+
+
+def test_tradeoff_points_are_paired_differences(store):
+    from analysis.stats import compare_scenarios
+
+    cmp = compare_scenarios(store, outputs=["spending_per_resident", "participation_rate", "turnover_annual"])
+    with style.context():
+        fig = figures.fig_tradeoff(cmp, colors=style.scenario_colors(["baseline", "deadmin", "pay_reform"]))
+    ax = fig.axes[0]
+    # each scenario is one errorbar container: the marker line holds the point
+    pts = {tuple(np.round(c.lines[0].get_xydata()[0], 9)) for c in ax.containers}
+    row = cmp.set_index(["scenario", "output"])
+    want = (row.loc[("deadmin", "spending_per_resident"), "diff"], row.loc[("deadmin", "participation_rate"), "diff"] * 100)
+    assert tuple(np.round(want, 9)) in pts
+    assert ax.get_ylabel() == "Δ Participation (pp)"
+
+
+def test_many_scenarios_time_series_show_the_largest_changes():
+    rows = [("baseline", r, "y", 0.0) for r in range(3)]
+    for k in range(10):
+        rows += [(f"s{k}", r, "y", float(k)) for r in range(3)]
+    summ = pd.DataFrame(rows, columns=["scenario", "replicate", "output", "value"])
+    order = ["baseline"] + [f"s{k}" for k in range(10)]
+    shown, note = figures._ts_scenarios(summ, order, "baseline", "y")
+    assert shown == ["baseline", "s4", "s5", "s6", "s7", "s8", "s9"]
+    assert "6 of 10" in note
+
+
+def test_network_community_caps_residents_by_whole_grids(store, monkeypatch):
+    from analysis import network
+    from analysis.store import open_store
+
+    with open_store(store) as con:
+        snap = network.load_snapshot(con, EXP)
+    monkeypatch.setattr(network, "MAX_RESIDENTS", 20)  # 12 residents per grid: one whole grid fits
+    with style.context():
+        fig = network.fig_community(snap)
+    assert "of 12 residents" in fig.axes[0].get_title(loc="left")

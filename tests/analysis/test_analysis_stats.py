@@ -150,3 +150,10 @@ def test_render_and_format(store):
     assert md.count("\n") == len(df) + 1
     from rich.table import Table
     assert isinstance(stats.render_comparison(df), Table)
+
+
+def test_compact_table_fits_80_columns(store):
+    df = stats.compare_scenarios(store)
+    text = stats.format_comparison(df, width=80)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "pay_reform" in text and "Cadre turnover (%/yr)" in text
