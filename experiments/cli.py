@@ -240,7 +240,9 @@ def cmd_main(a: argparse.Namespace) -> int:
                         timeseries_every=a.timeseries_every, **_exec_kwargs(a))
     _report_done(a.store, eid)
     print_comparison(a.store, eid)
-    if importlib.util.find_spec("analysis.report") is not None:
+    if a.no_report:
+        pass
+    elif importlib.util.find_spec("analysis.report") is not None:
         report = importlib.import_module("analysis.report")
         out_dir = a.report_dir or str(Path(a.store).resolve().parent / "report")
         written = report.write_report(a.store, eid, out_dir)
@@ -324,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeseries-every", type=int, default=1, metavar="K")
     p.add_argument("--scenario-dir", default=None, metavar="DIR")
     p.add_argument("--report-dir", default=None, metavar="DIR", help="default: report/ next to the store")
+    p.add_argument("--no-report", action="store_true", help="skip the report (table only)")
     _exec_opts(p)
     p.set_defaults(func=cmd_main)
 

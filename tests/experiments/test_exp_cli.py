@@ -93,3 +93,21 @@ def test_parser_registers_colleague_subcommands_when_present():
     for mod, cmd in (("experiments.sensitivity", "sensitivity"),):
         if importlib.util.find_spec(mod) is not None:
             assert cmd in sub.choices
+
+
+def test_main_job_on_the_model_prints_the_table_and_does_not_duplicate(tmp_path, capsys):
+    sc = tmp_path / "scen"
+    sc.mkdir()
+    (sc / "baseline.toml").write_text('description = "pre-reform"\nhorizon = 6\nreplicates = 2\nseed = 3\n')
+    (sc / "pay_raise.toml").write_text('extends = "baseline"\n[schedule.2]\npay_director = 2500\n')
+    store = tmp_path / "r" / "govsim.duckdb"
+    argv = ["main", "--store", str(store), "--scenario-dir", str(sc), "--replicates", "2", "--executor", "inprocess",
+            "--no-progress", "--no-report"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "pay_raise" in out and "baseline" in out
+    assert table(store, "SELECT count(*), count(DISTINCT scenario) FROM runs")[0] == (4, 2)
+    assert main(argv) == 0  # the same experiment is complete: nothing is run or added
+    assert table(store, "SELECT count(*) FROM experiments")[0][0] == 1
+    assert table(store, "SELECT count(*) FROM runs")[0][0] == 4
+    assert table(store, "SELECT count(DISTINCT run_id) FROM network_snapshot")[0][0] == 2

@@ -121,3 +121,24 @@ def test_compare_on_processes_matches_inprocess(tmp_path):
     a = run_scenarios(tmp_path / "a.duckdb", scen, target=TOY, executor="inprocess", progress=False)
     b = run_scenarios(tmp_path / "b.duckdb", scen, target=TOY, executor="processes", workers=2, progress=False)
     assert_bitwise_equal(results_of(tmp_path / "a.duckdb", a), results_of(tmp_path / "b.duckdb", b))
+
+
+def test_processes_executor_leaves_the_global_start_method_alone(tmp_path, monkeypatch):
+    import multiprocessing as mp
+    import subprocess
+
+    from experiments.executors import ProcessExecutor
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the global start method must not be changed")
+
+    monkeypatch.setattr(mp, "set_start_method", forbidden)
+    monkeypatch.setattr(mp.context.DefaultContext, "set_start_method", forbidden)
+    ex = ProcessExecutor(1)
+    assert ex.start_method in ("forkserver", "spawn")
+    run_design(tmp_path / "s.duckdb", name="sm", design=DESIGN[:1], seed=1, horizon=3, target=TOY,
+               executor="processes", workers=1, progress=False)
+    # the default stays the platform's (the stdlib may pin it, but never to ours)
+    fresh = subprocess.run([sys.executable, "-c", "import multiprocessing as m; print(m.get_start_method())"],
+                           capture_output=True, text=True, timeout=60).stdout.strip()
+    assert mp.get_start_method() == fresh
