@@ -607,8 +607,9 @@ def _scenario_figures(con, exp, fs: FigureSet, summ, outs_summ, *, fmts, width, 
             continue
         target = {"satisfied_share": units.SATISFACTION_TARGET} if "satisfied_share" in present else None
         shown, note = _ts_scenarios(summ, order, baseline, present[0])
-        fig = fig_timeseries(env, present, colors={s: colors[s] for s in shown}, width=width, target=target,
-                             band_label=band_label)
+        # colours: the full palette order when all scenarios are shown, else re-assigned so none repeats
+        fig_colors = colors if len(shown) == len(order) else style.scenario_colors(shown, baseline)
+        fig = fig_timeseries(env, present, colors=fig_colors, width=width, target=target, band_label=band_label)
         fs.add(name, style.save(fig, fs.out_dir, name, fmts), f"{caption}; mean over replicates with {band_label}.{note}")
     # comparison
     key = [o for o in units.KEY_OUTPUTS if o in outs_summ] or outs_summ
