@@ -283,12 +283,27 @@ def _period_frames(con: duckdb.DuckDBPyConnection, eid: str, outputs: Sequence[s
     return frames
 
 
+def _missing_message(con: duckdb.DuckDBPyConnection, eid: str, missing: int, total: int, output: str,
+                     period: str) -> str:
+    failed, error = con.execute(
+        "SELECT count(*), any_value(error) FROM runs WHERE experiment_id = ? AND status = 'failed'", [eid]).fetchone()
+    msg = (f"experiment {eid}: {missing} of {total} runs (design point × replicate) have no finite {output!r} "
+           f"({period})")
+    if failed:
+        msg += (f"; {failed} runs failed (e.g. {str(error).splitlines()[-1] if error else 'no message'}): "
+                "analyse with missing='drop' (CLI --drop-missing) to leave out the base rows, trajectories or "
+                "rows they belong to")
+    else:
+        msg += "; resume the experiment (govsim resume <id>), then analyse"
+    return msg
+
+
 def outcome_matrices(store: StoreLike, design: SensitivityDesign, outputs: Sequence[str],
-                     periods: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
+                     periods: Sequence[str], *, allow_missing: bool = False) -> dict[str, dict[str, np.ndarray]]:
     """``{period: {output: Y}}`` with ``Y[row, replicate]`` for every sample row of the design
     (all blocks). ``summary`` reads the run summaries; ``year_N`` / ``months_A_B`` average the
-    time series over those months. Raises :class:`DesignNotReadyError` when a design point
-    lacks a successful run of some replicate.
+    time series over those months. A run that failed, is not yet done, or returned a
+    non-finite value is NaN with ``allow_missing``; otherwise :class:`DesignNotReadyError`.
     """
     pieces: dict[str, dict[str, list[np.ndarray]]] = {p: {o: [] for o in outputs} for p in periods}
     with _connect(store) as con:
@@ -305,11 +320,10 @@ def outcome_matrices(store: StoreLike, design: SensitivityDesign, outputs: Seque
                     grid = np.full((n_points, reps), np.nan)
                     grid[sub["design_point"].to_numpy(int), sub["replicate"].to_numpy(int)] = \
                         sub["value"].to_numpy(float)
+                    grid[~np.isfinite(grid)] = np.nan
                     missing = int(np.isnan(grid).sum())
-                    if missing:
-                        raise DesignNotReadyError(
-                            f"experiment {eid}: {missing} of {grid.size} runs (design point × replicate) have no "
-                            f"successful result for {out!r}; resume the experiment, then analyse")
+                    if missing and not allow_missing:
+                        raise DesignNotReadyError(_missing_message(con, eid, missing, grid.size, out, period))
                     pieces[period][out].append(grid[row_to_point])
             for period in periods:
                 for out in outputs:
@@ -408,29 +422,29 @@ def _sobol(design: SensitivityDesign, y: np.ndarray, n: int, output: str, period
     return rows
 
 
-def _ab_rows(design: SensitivityDesign) -> np.ndarray:
+def _ab_rows(design: SensitivityDesign, n_base: int) -> np.ndarray:
     """Indices of the A and B rows of a Saltelli sample (independent quasi-random points)."""
     per = design.rows_per_base
-    starts = np.arange(design.n) * per
+    starts = np.arange(n_base) * per
     return np.concatenate([starts, starts + per - 1])
 
 
 def _estimate(method: str, design: SensitivityDesign, y: np.ndarray, x_values: np.ndarray | None,
-              x_unit: np.ndarray | None, output: str, period: str, *, num_resamples: int, conf_level: float,
-              seed: int) -> list[dict[str, Any]]:
+              x_unit: np.ndarray | None, output: str, period: str, *, n_base: int, num_resamples: int,
+              conf_level: float, seed: int) -> list[dict[str, Any]]:
     prob = design.problem
     labels = design.labels
     if method == "sobol":
-        return _sobol(design, y, design.n, output, period, num_resamples=num_resamples, conf_level=conf_level,
+        return _sobol(design, y, n_base, output, period, num_resamples=num_resamples, conf_level=conf_level,
                       seed=seed)
     if method == "morris":
         from SALib.analyze import morris as morris_analyze
 
         si = morris_analyze.analyze(prob, x_unit, y, num_resamples=num_resamples, conf_level=conf_level,
                                     num_levels=int(design.spec.get("num_levels", 4)), seed=seed)
-        rows = _rows("morris", output, period, design.n, "mu_star", labels, si["mu_star"], si["mu_star_conf"])
-        rows += _rows("morris", output, period, design.n, "sigma", labels, si["sigma"])
-        rows += _rows("morris", output, period, design.n, "mu", labels, si["mu"])
+        rows = _rows("morris", output, period, n_base, "mu_star", labels, si["mu_star"], si["mu_star_conf"])
+        rows += _rows("morris", output, period, n_base, "sigma", labels, si["sigma"])
+        rows += _rows("morris", output, period, n_base, "mu", labels, si["mu"])
         return rows
     if method == "fast":
         from SALib.analyze import fast as fast_analyze
@@ -445,7 +459,7 @@ def _estimate(method: str, design: SensitivityDesign, y: np.ndarray, x_values: n
         return rows
     # moment-independent and RBD-FAST estimators work on a plain sample of (X, Y)
     if design.method == "sobol":
-        idx = _ab_rows(design)
+        idx = _ab_rows(design, n_base)
         x, yy = x_values[idx], y[idx]
     else:
         x, yy = x_values, y
@@ -534,8 +548,9 @@ def _noise_parts(y: np.ndarray) -> tuple[float, float, float, float]:
     return noise_var, unshared, param_var, (noise_var / total if total > 0 else math.nan)
 
 
-def _noise(design: SensitivityDesign, ypr: np.ndarray, output: str, period: str, *, noise_fraction: float,
-           conf_level: float, seed: int, method: str, num_resamples: int) -> list[dict[str, Any]]:
+def _noise(design: SensitivityDesign, ypr: np.ndarray, output: str, period: str, *, n_base: int,
+           noise_fraction: float, conf_level: float, seed: int, method: str,
+           num_resamples: int) -> list[dict[str, Any]]:
     """Intrinsic noise vs parameter-driven variance, from replicates at each design point."""
     # one row per distinct design point: reused rows would weigh duplicated points twice
     _, first = np.unique(design.row_points(), return_index=True)
@@ -553,7 +568,7 @@ def _noise(design: SensitivityDesign, ypr: np.ndarray, output: str, period: str,
 
     ratio = (unshared / r) / param_var if param_var > 0 else math.inf
     need = max(1, math.ceil(unshared / (noise_fraction * param_var))) if param_var > 0 else math.nan
-    n = design.n  # the base sample size, like every other row of the analysis
+    n = n_base  # the base sample size, like every other row of the analysis
 
     def row(stat: str, value: float, conf: float = math.nan) -> dict[str, Any]:
         return {"method": method, "output": output, "statistic": stat, "period": period, "factor": None,
@@ -566,6 +581,38 @@ def _noise(design: SensitivityDesign, ypr: np.ndarray, output: str, period: str,
             row("noise_of_mean_ratio", ratio),
             row("replicates_needed", need),
             row("replicates", r)]
+
+
+def _complete_units(design: SensitivityDesign, ok: np.ndarray) -> tuple[np.ndarray, int]:
+    """Row mask of the units without a missing value, and how many units remain: Saltelli
+    base rows (each is a self-contained block), Morris trajectories, or single rows."""
+    if ok.all():
+        return ok, design.n
+    if design.method == "sobol":
+        unit = design.rows_per_base
+    elif design.method == "morris":
+        unit = len(design.labels) + 1
+    elif design.method == "latin":
+        unit = 1
+    else:  # eFAST: every point of every search curve is needed
+        return ok, int(ok.all()) * design.n
+    good = ok.reshape(-1, unit).all(axis=1)
+    return np.repeat(good, unit), int(good.sum())
+
+
+class _Subset:
+    """A design restricted to complete units (after ``missing="drop"``): the same problem,
+    the kept rows' design-point ids, and the smaller base size."""
+
+    def __init__(self, design: SensitivityDesign, keep: np.ndarray) -> None:
+        self._design = design
+        self._points = design.row_points()[keep]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._design, name)
+
+    def row_points(self) -> np.ndarray:
+        return self._points
 
 
 def _subsample_sizes(n: int, n_min: int) -> list[int]:
@@ -590,6 +637,7 @@ def analyze(
     convergence: bool = False,
     convergence_min_n: int = 16,
     noise_fraction: float = 0.05,
+    missing: str = "error",
     save: bool = True,
 ) -> pd.DataFrame:
     """Sensitivity indices of ``outputs`` (default: all in the store) for ``experiment_id``
@@ -599,9 +647,15 @@ def analyze(
     eFAST → fast; Latin → rbd_fast, delta, pawn); a Sobol' design also allows delta and pawn
     on its A and B rows. ``periods``: ``summary``, ``yearly``, ``year_N``, ``months_A_B``.
     ``noise_fraction`` is the target ratio of the noise variance of a replicate mean to the
-    parameter-driven variance behind ``replicates_needed``. With ``save`` the rows replace any
-    earlier rows of the same ``analysis_id`` (a hash of these settings) in the store.
+    parameter-driven variance behind ``replicates_needed``. ``missing="drop"`` leaves out the
+    units that contain a failed run or a non-finite output — whole Saltelli base rows (the
+    estimators stay valid at the smaller N), whole Morris trajectories, single Latin rows;
+    eFAST cannot drop (its search curves need every point). The numbers dropped are in
+    ``df.attrs["dropped"]``. With ``save`` the rows replace any earlier rows of the same
+    ``analysis_id`` (a hash of these settings) in the store.
     """
+    if missing not in ("error", "drop"):
+        raise SensitivityAnalysisError(f"missing must be 'error' or 'drop', got {missing!r}")
     if not 0 < conf_level < 1:
         raise SensitivityAnalysisError(f"conf_level must lie in (0, 1), got {conf_level}")
     if not 0 < noise_fraction:
@@ -633,29 +687,40 @@ def analyze(
         x_values = _design_values(store, design)
     rows: list[dict[str, Any]] = []
     skipped: list[str] = []
-    all_ys = outcome_matrices(store, design, outputs, plist)
+    dropped: dict[str, int] = {}
+    all_ys = outcome_matrices(store, design, outputs, plist, allow_missing=missing == "drop")
     for period in plist:
         ys = all_ys[period]
         for out in outputs:
             ypr = ys[out]
-            y = ypr.mean(axis=1)
-            if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
+            keep, n_base = _complete_units(design, np.all(np.isfinite(ypr), axis=1))
+            if n_base < design.n:
+                if design.method == "fast":
+                    raise SensitivityAnalysisError(f"eFAST cannot leave out failed runs ({out}, {period})")
+                dropped[f"{out}@{period}"] = design.n - n_base
+            y_all = ypr.mean(axis=1)
+            y = y_all[keep]
+            if y.size == 0 or np.ptp(y) == 0:
                 skipped.append(f"{out}@{period}")
                 continue
+            xv = x_values[keep] if x_values is not None else None
+            xu = x_unit[keep] if x_unit is not None else None
+            design_k = design if n_base == design.n else _Subset(design, keep)
             for m in methods:
-                rows += _estimate(m, design, y, x_values, x_unit, out, period, num_resamples=num_resamples,
+                rows += _estimate(m, design_k, y, xv, xu, out, period, n_base=n_base, num_resamples=num_resamples,
                                   conf_level=conf_level, seed=seed)
             if convergence and design.method == "sobol":
-                for n in _subsample_sizes(design.n, convergence_min_n):
-                    if n != design.n:
+                for n in _subsample_sizes(n_base, convergence_min_n):
+                    if n != n_base:
                         rows += _sobol(design, y, n, out, period, num_resamples=num_resamples,
                                        conf_level=conf_level, seed=seed)
-            rows += _noise(design, ypr, out, period, noise_fraction=noise_fraction, conf_level=conf_level,
+            rows += _noise(design_k, ypr[keep], out, period, n_base=n_base, noise_fraction=noise_fraction,
+                           conf_level=conf_level,
                            seed=seed, method=methods[0], num_resamples=num_resamples)
     settings = {"experiment": design.experiment_id, "blocks": [b for b, _ in design.blocks], "outputs": list(outputs),
                 "methods": methods, "periods": plist, "num_resamples": num_resamples, "conf_level": conf_level,
                 "seed": seed, "convergence": convergence, "convergence_min_n": convergence_min_n,
-                "noise_fraction": noise_fraction}
+                "noise_fraction": noise_fraction, "missing": missing}
     analysis_id = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
     df = pd.DataFrame(rows, columns=INDEX_COLUMNS[2:-1])
     df.insert(0, "analysis_id", analysis_id)
@@ -663,6 +728,7 @@ def analyze(
     df["created"] = datetime.now(tz=timezone.utc).replace(tzinfo=None)
     df["n"] = df["n"].astype("int64")
     df.attrs["skipped"] = skipped
+    df.attrs["dropped"] = dropped
     df.attrs["settings"] = settings
     if save and not df.empty:
         save_indices(store, df)

@@ -10,7 +10,8 @@ and whose ``timeseries`` holds ``month`` 0..horizon and ``y``. The series is
 ``y(t) = y * (1 + t / horizon)`` (so yearly means are ``y`` times a constant and the
 time-resolved indices equal the summary ones); ``noise > 0`` adds seeded Gaussian noise of
 that standard deviation to the summary and every month (a stochastic model with a known
-noise variance).
+noise variance). ``fail_above`` makes every evaluation with ``x1 > fail_above`` raise
+:class:`AnalyticFailure`, to exercise failed runs.
 
 Target import paths: ``"experiments.analytic:ishigami"`` and ``"experiments.analytic:sobol_g"``.
 """
@@ -30,6 +31,7 @@ __all__ = [
     "ISHIGAMI_S1",
     "ISHIGAMI_ST",
     "SOBOL_G_A",
+    "AnalyticFailure",
     "AnalyticParameterError",
     "ishigami",
     "ishigami_indices",
@@ -43,6 +45,10 @@ SOBOL_G_A = (0.0, 1.0, 4.5, 9.0, 99.0, 99.0)
 
 class AnalyticParameterError(ValueError):
     """A parameter of an analytic function that is unknown or missing."""
+
+
+class AnalyticFailure(RuntimeError):
+    """A deliberate failure (``fail_above``): stands in for a model run that crashes."""
 
 
 @dataclass
@@ -62,13 +68,16 @@ class AnalyticResult:
 def _xs(params: Mapping[str, Any] | None, k: int, name: str) -> np.ndarray:
     params = dict(params or {})
     allowed = [f"x{i + 1}" for i in range(k)]
-    unknown = sorted(set(params) - set(allowed) - {"a", "b", "noise"} - {f"a{i + 1}" for i in range(k)})
+    unknown = sorted(set(params) - set(allowed) - {"a", "b", "noise", "fail_above"} - {f"a{i + 1}" for i in range(k)})
     if unknown:
         raise AnalyticParameterError(f"{name}: unknown parameter(s) {unknown}; allowed: {allowed}")
     missing = [a for a in allowed if a not in params]
     if missing:
         raise AnalyticParameterError(f"{name}: missing parameter(s) {missing}")
-    return np.array([float(params[a]) for a in allowed])
+    x = np.array([float(params[a]) for a in allowed])
+    if "fail_above" in params and x[0] > float(params["fail_above"]):
+        raise AnalyticFailure(f"{name}: x1 = {x[0]:.4g} > fail_above = {params['fail_above']} (a deliberate failure)")
+    return x
 
 
 def _result(y: float, params: Mapping[str, Any] | None, *, seed: int, horizon: int) -> AnalyticResult:

@@ -328,6 +328,8 @@ def _add_analysis_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--periods", default="summary", help="summary, yearly, year_N, months_A_B (comma-separated)")
     p.add_argument("--resamples", type=int, default=200, help="bootstrap resamples")
     p.add_argument("--convergence", action="store_true", help="also indices on nested subsamples of the base rows")
+    p.add_argument("--drop-missing", action="store_true",
+                   help="leave out base rows / trajectories / rows with failed runs instead of stopping")
     p.add_argument("--noise-fraction", type=float, default=0.05,
                    help="target noise variance of a replicate mean relative to the parameter-driven variance")
 
@@ -389,8 +391,11 @@ def _analyze_cmd(args: argparse.Namespace, store: str, experiment_id: str, targe
     outputs = _split(args.outputs) or _default_outputs(target)
     df = analyze(store, experiment_id, outputs=outputs, methods=_split(args.estimators) or None,
                  periods=args.periods, num_resamples=args.resamples, convergence=args.convergence,
-                 noise_fraction=args.noise_fraction)
+                 noise_fraction=args.noise_fraction, missing="drop" if args.drop_missing else "error")
     _print_indices(df)
+    if df.attrs.get("dropped"):
+        print("left out (units with failed runs): " + ", ".join(f"{k}: {v}" for k, v in df.attrs["dropped"].items()),
+              file=sys.stderr)
     if df.attrs.get("skipped"):
         print(f"skipped (constant or non-finite): {', '.join(df.attrs['skipped'])}", file=sys.stderr)
     print(f"{len(df)} index rows saved (experiment {experiment_id}, analysis {df['analysis_id'].iloc[0]})"

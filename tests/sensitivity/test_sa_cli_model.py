@@ -74,7 +74,7 @@ def test_cli_keeps_sampling_until_the_interval_is_narrow(tmp_path, capsys):
     fx = ",".join(f"x{i}={-PI}:{PI}" for i in (1, 2, 3))
     rc = main(["sensitivity", "run", "--factor", fx, "--target", "experiments.analytic:ishigami", "--n", "32",
                "--horizon", "12", "--executor", "inprocess", "--store", store, "--until-width", "0.3",
-               "--outputs", "y", "--resamples", "100", "--max-n", "1024"])
+               "--outputs", "y", "--resamples", "100", "--max-n", "64"])
     assert rc == 0
     err = capsys.readouterr().err
     assert "N = 32: widest CI" in err and "N = 64: widest CI" in err

@@ -261,3 +261,29 @@ def test_group_indices_of_ishigami(store):
         assert list(got.index) == ["a", "b"]
         for g, v in true.items():
             assert abs(got.loc[g, "value"] - v) <= got.loc[g, "conf"], (stat, g)
+
+
+def test_failed_runs_stop_the_analysis_or_drop_whole_units(store):
+    """Runs with x1 > 2.9 fail (≈ 4 % of draws). By default the analysis refuses; with
+    missing='drop' it leaves out whole Saltelli base rows / Morris trajectories / Latin rows,
+    and the estimates stay close to the analytic ones."""
+    fx = ishigami_factors()
+    base = {"fail_above": 2.9}
+    eid = sa.run(store, factors=fx, n=512, seed=31, base_params=base, target=ISHIGAMI, **RUN)
+    with pytest.raises(sai.DesignNotReadyError, match="runs failed"):
+        sai.analyze(store, eid)
+    idx = sai.analyze(store, eid, missing="drop", seed=1, convergence=True)
+    kept = int(idx[(idx["statistic"] == "ST")]["n"].max())
+    assert 400 < kept < 512 and idx.attrs["dropped"] == {"y@summary": 512 - kept}
+    st = _pick(idx, "sobol", "ST")
+    for f, t in zip(["x1", "x2", "x3"], ishigami_indices()["ST"]):
+        assert abs(st.loc[f, "value"] - t) <= st.loc[f, "conf"] + 0.05
+    m = sa.run(store, method="morris", factors=fx, n=30, seed=31, base_params=base, target=ISHIGAMI, **RUN)
+    midx = sai.analyze(store, m, missing="drop")
+    assert 0 < 30 - int(midx["n"].max()) == midx.attrs["dropped"]["y@summary"]
+    lat = sa.run(store, method="latin", factors=fx, n=300, seed=31, base_params=base, target=ISHIGAMI, **RUN)
+    lidx = sai.analyze(store, lat, missing="drop", methods=["rbd_fast"])
+    assert 250 < int(lidx["n"].max()) < 300
+    fast = sa.run(store, method="fast", factors=fx, n=100, seed=31, base_params=base, target=ISHIGAMI, **RUN)
+    with pytest.raises(sai.SensitivityAnalysisError, match="eFAST cannot"):
+        sai.analyze(store, fast, missing="drop")
