@@ -286,6 +286,20 @@ def _explicit(values: Sequence[str] | None) -> list[dict[str, Any]]:
     return out
 
 
+def _dists(values: Sequence[str] | None) -> dict[str, tuple[str, tuple[float, ...]]]:
+    out = {}
+    for item in _split(values):
+        name, sep, spec = item.partition("=")
+        parts = spec.split(":")
+        try:
+            out[name] = (parts[0], tuple(float(v) for v in parts[1:]))
+        except ValueError:
+            raise SensitivityError(f"--dist {item!r}: expected NAME=DIST[:P1[:P2]]") from None
+        if not sep or not name:
+            raise SensitivityError(f"--dist {item!r}: expected NAME=DIST[:P1[:P2]]")
+    return out
+
+
 def _add_problem_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("factors")
     g.add_argument("--factors", action="append", metavar="NAMES", help="parameter names, comma-separated")
@@ -297,6 +311,9 @@ def _add_problem_args(p: argparse.ArgumentParser) -> None:
                    help="an explicit float factor that is not a model parameter (e.g. x1 of an analytic target); "
                         "NAME=a|b|c gives a choice factor")
     g.add_argument("--range", action="append", metavar="NAME=LO:HI", dest="ranges", help="override a factor range")
+    g.add_argument("--dist", action="append", metavar="NAME=DIST[:P1[:P2]]", dest="dists",
+                   help="distribution of a float factor: uniform, loguniform, triangular:MODE, normal:MEAN:SD "
+                        "(truncated to the range)")
     g.add_argument("--group-by", choices=["group", "kind"], default=None,
                    help="report indices per factor group instead of per factor")
     d = p.add_argument_group("design")
@@ -407,11 +424,13 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     d = plan(method=args.method, n=args.n, seed=args.seed, factors=_split(args.factors) + _explicit(args.explicit),
              kinds=_split(args.kinds),
              groups=_split(args.groups), exclude=_split(args.exclude), group_by=args.group_by,
-             ranges=_ranges(args.ranges), second_order=args.second_order, num_levels=args.num_levels)
+             ranges=_ranges(args.ranges), dists=_dists(args.dists), second_order=args.second_order,
+             num_levels=args.num_levels)
     for f in d.problem.factors:
         rng = f"one of {list(f.choices)}" if f.type == "choice" else (
             "false/true" if f.type == "bool" else f"[{f.lower:g}, {f.upper:g}]")
-        print(f"  {f.name:28s} {f.type:6s} {rng:28s} group={f.group}")
+        dist = "" if f.dist == "uniform" else f" {f.dist}{list(f.dist_params)}"
+        print(f"  {f.name:28s} {f.type:6s} {rng:28s} group={f.group}{dist}")
     print(f"{d.method}: {len(d.problem.factors)} factors, n = {d.n}, {d.n_rows} sample rows, "
           f"{d.n_points} distinct design points ({d.n_rows - d.n_points} duplicates evaluated once)")
     return 0
@@ -427,16 +446,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
                            progress=args.progress, method=args.method, n=args.n, seed=args.seed,
                            factors=_split(args.factors) + _explicit(args.explicit), kinds=_split(args.kinds),
                            groups=_split(args.groups), exclude=_split(args.exclude), group_by=args.group_by,
-                           ranges=_ranges(args.ranges), second_order=args.second_order,
-                           replicates=args.replicates, base_params=_parse_base(args.base), horizon=args.horizon,
+                           ranges=_ranges(args.ranges), dists=_dists(args.dists),
+                           second_order=args.second_order, replicates=args.replicates, base_params=_parse_base(args.base), horizon=args.horizon,
                            target=args.target, timeseries_every=args.timeseries_every, name=args.name)
         print(eid)
         return _analyze_cmd(args, args.store, eid, args.target) if args.analyze else 0
     eid = run(args.store, method=args.method, n=args.n, seed=args.seed,
               factors=_split(args.factors) + _explicit(args.explicit), kinds=_split(args.kinds),
               groups=_split(args.groups), exclude=_split(args.exclude),
-              group_by=args.group_by, ranges=_ranges(args.ranges), second_order=args.second_order,
-              num_levels=args.num_levels, replicates=args.replicates, base_params=_parse_base(args.base),
+              group_by=args.group_by, ranges=_ranges(args.ranges), dists=_dists(args.dists),
+              second_order=args.second_order, num_levels=args.num_levels, replicates=args.replicates, base_params=_parse_base(args.base),
               horizon=args.horizon, target=args.target, executor=args.executor, workers=args.workers,
               timeseries_every=args.timeseries_every, progress=args.progress, name=args.name)
     print(eid)
