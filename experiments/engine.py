@@ -312,7 +312,9 @@ def _execute(store: Store, experiment_id: str, spec: Mapping[str, Any], *, execu
              progress: bool, executor_options: Mapping[str, Any]) -> dict[str, int]:
     done = store.done_run_ids(experiment_id)
     total = planned_count(spec)
-    ex = make_executor(executor, workers, **dict(executor_options))
+    if len(done) >= total:  # every run is committed: no workers to start
+        executor = "inprocess"
+    ex = make_executor(executor, workers, **dict(executor_options) if executor != "inprocess" else {})
     exp = store.experiment(experiment_id)
     manifest = dict(exp["manifest"]) if exp else {}
     session = {"started": now_utc().isoformat(), "executor": ex.describe(), "skipped_committed": len(done)}

@@ -163,3 +163,29 @@ def test_network_snapshot_of_the_first_replicate_in_the_run_transaction(tmp_path
     assert table(store, "SELECT count(*) FROM network_edges WHERE experiment_id = ?", [eid])[0][0] == 2
     other = run_scenarios(store, [sc("baseline")], target=TOY, executor="inprocess", progress=False)
     assert table(store, "SELECT count(*) FROM network_snapshot WHERE experiment_id = ?", [other])[0][0] == 0
+
+
+def test_writer_commits_within_the_interval_also_on_heartbeats():
+    import time
+
+    from experiments.engine import _Writer
+
+    class FakeStore:
+        def __init__(self):
+            self.commits = []
+
+        def write_runs(self, experiment_id, payloads):
+            self.commits.append([p["task"]["run_id"] for p in payloads])
+
+    st = FakeStore()
+    w = _Writer(st, "e", interval=0.2)
+    ok = {"status": "ok"}
+    w.add({**ok, "task": {"run_id": "a"}})
+    w.add({**ok, "task": {"run_id": "b"}})
+    assert st.commits == []  # buffered: several finished runs share one transaction
+    time.sleep(0.25)
+    w.add(None)  # an executor heartbeat while no run finishes
+    assert st.commits == [["a", "b"]]
+    w.add({**ok, "task": {"run_id": "c"}})
+    w.flush()
+    assert st.commits == [["a", "b"], ["c"]] and (w.ok, w.failed) == (3, 0)

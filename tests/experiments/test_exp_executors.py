@@ -142,3 +142,13 @@ def test_processes_executor_leaves_the_global_start_method_alone(tmp_path, monke
     fresh = subprocess.run([sys.executable, "-c", "import multiprocessing as m; print(m.get_start_method())"],
                            capture_output=True, text=True, timeout=60).stdout.strip()
     assert mp.get_start_method() == fresh
+
+
+def test_dask_run_whose_worker_always_dies_is_failed_and_the_batch_goes_on(tmp_path, toy_env):
+    design = pd.DataFrame({"a": [0.0, 1.0, 2.0], "die": [False, True, False]})
+    store = tmp_path / "k.duckdb"
+    run_design(store, name="kill", design=design, seed=3, horizon=6, target=TOY, executor="dask",
+               workers=2, progress=False, max_attempts=2)
+    rows = table(store, "SELECT design_point, status, error FROM runs ORDER BY design_point")
+    assert [(r[0], r[1]) for r in rows] == [(0, "ok"), (1, "failed"), (2, "ok")]
+    assert "Dask worker died" in rows[1][2]
