@@ -207,10 +207,9 @@ class GovernanceModel(mesa.Model):
         C = self.com.n
         # resident contact: grid workers visit households of their grid; other cadres' contact
         # hours spread over the community.
-        visits_hours_grid = np.bincount(self.post_grid[self.post_is_grid], weights=self.post_contact[self.post_is_grid],
-                                        minlength=len(self.grid_community))
-        other = ~self.post_is_grid
-        com_contact = np.bincount(self.post_community[other], weights=self.post_contact[other], minlength=C)
+        gp, op = self._grid_posts, self._other_posts
+        visits_hours_grid = np.bincount(self.post_grid[gp], weights=self.post_contact[gp], minlength=len(self.grid_community))
+        com_contact = np.bincount(self.post_community[op], weights=self.post_contact[op], minlength=C)
         visits = visits_hours_grid / T.HOURS_PER_VISIT
         visits += (com_contact / T.HOURS_PER_VISIT)[self.grid_community] * self._grid_share_of_community
         p_contact = np.minimum(1.0, visits / np.maximum(self.grid_households, 1))
@@ -228,12 +227,12 @@ class GovernanceModel(mesa.Model):
         vol_hours = np.bincount(self.res_community[self.res_volunteer], minlength=C) * (
             p["volunteer_hours"] * (1.0 + 0.5 * p["four_social_linkage"]))
         act_hours = self.com_activity_spend * p["activity_hours_per_yuan"]
-        demand = self._com_need_counts * p["need_hours"]
-        dsum = demand.sum(axis=1, keepdims=True)
-        dshare = np.divide(demand, dsum, out=np.full_like(demand, 1.0 / T.N_SERVICES), where=dsum > 0)
+        d = self._derived()
+        demand, dshare = d["demand"], d["demand_share"]
         supply = (cadre_hours[:, None] * T.CADRE_SERVICE_MIX + so_hours[:, None] * T.SO_SERVICE_MIX
                   + vol_hours[:, None] * T.VOLUNTEER_SERVICE_MIX + act_hours[:, None] * dshare)
-        coverage = np.minimum(1.0, np.divide(supply, demand, out=np.ones_like(demand), where=demand > 0))
+        coverage = np.minimum(1.0, supply * d["inv_demand"])
+        coverage[d["no_demand"]] = 1.0
         # each need (resident, type) is met with probability coverage x access(distance)
         nc, nt = self._need_com, self._need_type
         p_met = coverage.ravel().take(self._need_flat)
@@ -249,7 +248,7 @@ class GovernanceModel(mesa.Model):
         com_cov = coverage.mean(axis=1)
         quality[self._res_no_need] = com_cov[self.res_community[self._res_no_need]]
         self.res_quality = quality
-        tot_need = self._com_need_counts.sum(axis=0)
+        tot_need = d["needs_by_type"]
         tot_served = np.bincount(nt[served], minlength=T.N_SERVICES)
         self._month_stats.update(
             service_coverage=float(tot_served.sum() / max(tot_need.sum(), 1)),
@@ -258,7 +257,7 @@ class GovernanceModel(mesa.Model):
         )
         for k, name in enumerate(T.SERVICE_TYPES):
             self._month_stats[f"coverage_{name}"] = float(tot_served[k] / tot_need[k]) if tot_need[k] else 1.0
-        self.com_coverage = np.bincount(nc[served], minlength=C) / np.maximum(self._com_need_counts.sum(axis=1), 1)
+        self.com_coverage = np.bincount(nc[served], minlength=C) * d["inv_needs_by_community"]
 
     # ------------------------------------------------------------------ 4. attitudes
     def update_attitudes(self) -> None:
@@ -474,6 +473,8 @@ class GovernanceModel(mesa.Model):
         self._fac_met = (com.facility >= facility_standard(com.urban)).astype(np.float64)
         self._office_idx = [np.flatnonzero(com.street == o.street) for o in self.street_offices]
         self._post_weight = T.ROLE_ADMIN_WEIGHT[self.post_role]
+        self._grid_posts = np.flatnonzero(self.post_is_grid)
+        self._other_posts = np.flatnonzero(~self.post_is_grid)
         self._post_contact_share = T.ROLE_CONTACT_SHARE[self.post_role]
         com_hh = np.bincount(self.grid_community, weights=self.grid_households, minlength=com.n)
         self._grid_share_of_community = self.grid_households / np.maximum(com_hh[self.grid_community], 1)
@@ -482,6 +483,18 @@ class GovernanceModel(mesa.Model):
         office_share = np.array([o.dispatch_share for o in self.street_offices])
         self._post_dispatch_share = office_share[com.street[self.post_community]]
         self._pay_cache = None
+
+    def _demand_terms(self) -> dict[str, np.ndarray]:
+        demand = self._com_need_counts * self.p["need_hours"]
+        dsum = demand.sum(axis=1, keepdims=True)
+        return dict(
+            demand=demand,
+            demand_share=np.divide(demand, dsum, out=np.full_like(demand, 1.0 / T.N_SERVICES), where=dsum > 0),
+            inv_demand=np.divide(1.0, demand, out=np.zeros_like(demand), where=demand > 0),
+            no_demand=demand <= 0,
+            needs_by_type=self._com_need_counts.sum(axis=0),
+            inv_needs_by_community=1.0 / np.maximum(self._com_need_counts.sum(axis=1), 1),
+        )
 
     def _refresh_community_cache(self) -> None:
         """The list of needs (resident, type) with each need's community and access, and the
@@ -658,6 +671,7 @@ class GovernanceModel(mesa.Model):
                 wage_cost=cost,
                 plan_project_wages=np.bincount(self.post_community, weights=cost * self.post_is_project,
                                                minlength=self.com.n),
+                **self._demand_terms(),
                 approval_delay=np.rint(np.array([o.approval_delay for o in self.street_offices])[self.com.street]
                                        * (1.0 - p["fund_authority"])).astype(np.int64),
             )
