@@ -154,11 +154,17 @@ def cmd_design(a: argparse.Namespace) -> int:
         base_params, schedule, scen_name = sc.params, sc.schedule, sc.name
         seed = sc.seed if seed is None else seed
         horizon = sc.horizon if horizon is None else horizon
-    eid = run_design(a.store, name=a.name or Path(a.csv).stem, design=design, base_params=base_params,
-                     schedule=schedule, replicates=reps if reps is not None else 1,
-                     seed=seed if seed is not None else 20261125, horizon=horizon if horizon is not None else 120,
-                     target=a.target, timeseries_every=a.timeseries_every, crn=not a.independent_seeds,
-                     scenario=scen_name, new=a.new, spec_extra={"design_file": str(a.csv)}, **_exec_kwargs(a))
+    from model.parameters import ParameterError
+
+    try:
+        eid = run_design(a.store, name=a.name or Path(a.csv).stem, design=design, base_params=base_params,
+                         schedule=schedule, replicates=reps if reps is not None else 1,
+                         seed=seed if seed is not None else 20261125,
+                         horizon=horizon if horizon is not None else 120, target=a.target,
+                         timeseries_every=a.timeseries_every, crn=not a.independent_seeds, scenario=scen_name,
+                         new=a.new, spec_extra={"design_file": str(a.csv)}, **_exec_kwargs(a))
+    except ParameterError as err:  # name the file the bad cell came from
+        raise CLIError(f"{a.csv}: {err} (design rows count from 0, after the header)") from None
     _report_done(a.store, eid)
     return 0
 
