@@ -65,8 +65,8 @@ def cmd_figures(a: argparse.Namespace) -> int:
         return EXIT_USAGE
     n = sum(len(v) for v in fs.files.values())
     print(f"{len(fs.files)} figures ({n} files) for {fs.experiment_id} in {fs.out_dir}")
-    for name, why in fs.skipped.items():
-        _say(f"  skipped {name}: {why}")
+    for names, why in fs.skipped_by_reason():
+        _say(f"  skipped {', '.join(names)}: {why}")
     return 0
 
 

@@ -91,6 +91,13 @@ class FigureSet:
         self.files[name] = paths
         self.captions[name] = caption
 
+    def skipped_by_reason(self) -> list[tuple[list[str], str]]:
+        """Skipped figures grouped by their reason, in first-seen order."""
+        groups: dict[str, list[str]] = {}
+        for name, why in self.skipped.items():
+            groups.setdefault(why, []).append(name)
+        return [(names, why) for why, names in groups.items()]
+
     def png(self, name: str) -> Path | None:
         return next((p for p in self.files.get(name, []) if p.suffix == ".png"), None)
 

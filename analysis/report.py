@@ -34,8 +34,10 @@ from analysis.store import (
     StoreLike,
     available_outputs,
     experiment_info,
+    has_table,
     load_runs,
     load_scenarios,
+    load_summaries,
     open_store,
     resolve_experiment,
 )
@@ -141,6 +143,82 @@ def _scenario_blocks(scen: pd.DataFrame, runs: pd.DataFrame, order: list[str], b
     return out
 
 
+def _design_blocks(con, experiment_id: str, runs: pd.DataFrame) -> list[Block]:
+    """The design of an experiment with several design points: factors and their ranges."""
+    out: list[Block] = [H(2, "Design")]
+    d = con.execute("SELECT design_point, factor, value, label FROM design WHERE experiment_id = ?",
+                    [experiment_id]).df() if has_table(con, "design") else pd.DataFrame()
+    n_points = runs["design_point"].nunique()
+    out.append(P(f"{n_points} design points × {runs['replicate'].nunique()} replicate(s) over "
+                 f"{runs['scenario'].nunique()} base scenario(s) ({', '.join(sorted(runs['scenario'].unique()))})."))
+    if d.empty:
+        return out
+    rows = []
+    for f, g in d.groupby("factor", sort=True):
+        vals = g["value"].dropna()
+        labels = sorted({str(x) for x in g["label"].dropna()})
+        rng = f"{vals.min():g} … {vals.max():g}" if not vals.empty else "—"
+        rows.append([str(f), rng, str(g["value"].nunique()), ", ".join(labels[:6]) + (" …" if len(labels) > 6 else "")])
+    out.append(Table(["Factor", "Range", "Distinct values", "Levels"], rows, right=(2,)))
+    return out
+
+
+def _distribution_blocks(con, experiment_id: str, outputs: Sequence[str]) -> list[Block]:
+    """Summary values over all successful runs of a design: n, mean, sd and percentiles."""
+    summ = load_summaries(con, experiment_id, list(outputs))
+    if summ.empty:
+        return [P("No successful run: nothing to summarise.")]
+    rows = []
+    for o in outputs:
+        v = summ.loc[summ["output"] == o, "value"].dropna().to_numpy()
+        if v.size == 0:
+            continue
+        k = units.scale(o)
+        u = {"share": "%", "share/year": "%/yr"}.get(units.unit(o), units.unit(o))
+        q = np.quantile(v, [0.05, 0.5, 0.95]) * k
+        rows.append([units.label(o), u, str(v.size), f"{v.mean() * k:.4g}", f"{v.std(ddof=1) * k:.3g}" if v.size > 1 else "—",
+                     f"{q[0]:.4g}", f"{q[1]:.4g}", f"{q[2]:.4g}"])
+    return [P("Summary values across all runs of the design (not a scenario comparison):"),
+            Table(["Output", "Unit", "runs", "mean", "sd", "5 %", "median", "95 %"], rows, right=range(2, 8))]
+
+
+def _sensitivity_blocks(con, experiment_id: str, top: int = 10) -> list[Block]:
+    si = figures.load_sensitivity(con, experiment_id)
+    if si.empty:
+        return []
+    out: list[Block] = [H(2, "Sensitivity indices")]
+    for method in sorted(si["method"].str.lower().unique()):
+        m = si[si["method"].str.lower() == method]
+        period = figures._pick_period(m)
+        m = figures._at_period(m, period)
+        m = m[m["n"] == m.groupby("output")["n"].transform("max")]
+        stats_ = [st for st in ("S1", "ST", "mu_star", "sigma", "delta") if (m["statistic"] == st).any()]
+        if not stats_:
+            stats_ = sorted(m.loc[m["factor2"].isna(), "statistic"].unique())[:4]
+        if not stats_:
+            continue
+        rank = "ST" if "ST" in stats_ else stats_[0]
+        rows = []
+        for o in sorted(m["output"].unique()):
+            mo = m[(m["output"] == o) & m["factor2"].isna()]
+            val = mo.pivot_table(index="factor", columns="statistic", values="value")
+            conf = mo.pivot_table(index="factor", columns="statistic", values="conf")
+            if rank not in val:
+                continue
+            for f in val[rank].sort_values(ascending=False).index[:top]:
+                cells = []
+                for st in stats_:
+                    v = val.at[f, st] if st in val and f in val.index else np.nan
+                    c = conf.at[f, st] if st in conf and f in conf.index else np.nan
+                    cells.append("—" if not np.isfinite(v) else (f"{v:.3f} ± {c:.3f}" if np.isfinite(c) else f"{v:.3f}"))
+                rows.append([units.label(o), str(f), *cells])
+        n = int(m["n"].max()) if m["n"].notna().any() else None
+        out.append(H(3, f"{method} (period {period}{f', N = {n}' if n else ''})"))
+        out.append(P(f"Top {top} factors per output by {rank}; ± is the half-width of the 95 % confidence interval."))
+        out.append(Table(["Output", "Factor", *stats_], rows, right=range(2, 2 + len(stats_))))
+    return out
+
+
 def _target_blocks(cmp: pd.DataFrame) -> list[Block]:
     rows = cmp[cmp["output"] == "satisfied_share"]
     if rows.empty:
@@ -223,7 +301,7 @@ def _provenance_blocks(info: dict[str, Any], runs: pd.DataFrame, store_label: st
     crn = bool((seeds["nunique"] == 1).all())
     out.append(H(3, "Seeds"))
     out.append(P("Replicate seeds are shared by all scenarios (common random numbers)." if crn else
-                 "Replicate seeds differ between scenarios: paired differences do not benefit from common random "
+                 "Replicate seeds differ between scenarios (or design points): runs do not share common random "
                  "numbers."))
     if crn and len(seeds) <= 50:
         out.append(Table(["Replicate", "Seed"], [[str(int(r.replicate)), str(int(r.min))] for r in seeds.itertuples()],
@@ -256,32 +334,43 @@ def build_blocks(
     base = baseline if baseline in order else None
     title = f"govsim report — {info.get('name') or experiment_id}"
     n_rep = runs["replicate"].nunique()
+    n_points = runs["design_point"].nunique()
+    shape = f"{len(order)} scenario(s)" + (f", {n_points} design points" if n_points > 1 else "")
     blocks: list[Block] = [
         H(1, title),
-        P(f"Experiment {experiment_id} ({info.get('kind')}); {len(order)} scenario(s) × {n_rep} replicate(s), "
+        P(f"Experiment {experiment_id} ({info.get('kind')}); {shape} × {n_rep} replicate(s), "
           f"horizon {info.get('horizon')} months; {int((runs['status'] == 'ok').sum())} runs ok, "
           f"{int((runs['status'] != 'ok').sum())} failed. Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
           "from the results store alone."),
     ]
-    blocks += _scenario_blocks(load_scenarios(con, experiment_id), runs, order, base)
-    cmp = None
+    ok = runs[runs["status"] == "ok"]
+    designed = ok.duplicated(["scenario", "replicate"]).any()
     outs = available_outputs(con, experiment_id, "summaries")
-    blocks.append(H(2, "Key results"))
-    if outs and (runs["status"] == "ok").any():
-        paired = not runs[runs["status"] == "ok"].duplicated(["scenario", "replicate"]).any()
-        cmp = compare_scenarios(con, experiment_id, outputs="all" if not set(units.KEY_OUTPUTS) & set(outs) else None,
-                                baseline=base if paired and len(order) > 1 else None, level=level)
-        blocks.append(P(
-            f"Summary values (mean over replicates, {level:.0%} Student-t CI). Δ is the mean paired difference "
-            f"from {base} over replicates sharing a seed, with its {level:.0%} t interval; d_z = mean(Δ)/sd(Δ); "
-            "p from the paired t test. Shares are in %, their differences in percentage points."
-            if cmp.attrs.get("baseline") else
-            f"Summary values (mean over replicates, {level:.0%} Student-t CI)."))
-        headers, rows = comparison_cells(cmp)
-        blocks.append(Table(headers, rows, right=range(3, 8)))
-        blocks += _target_blocks(cmp)
+    cmp = None
+    if designed:  # a design or sensitivity experiment: no scenario comparison
+        blocks += _design_blocks(con, experiment_id, runs)
+        blocks.append(H(2, "Key results"))
+        key = [o for o in units.KEY_OUTPUTS if o in outs] or outs
+        blocks += _distribution_blocks(con, experiment_id, key) if outs else [P("No successful run.")]
     else:
-        blocks.append(P("No successful run: nothing to summarise."))
+        blocks += _scenario_blocks(load_scenarios(con, experiment_id), runs, order, base)
+        blocks.append(H(2, "Key results"))
+        if outs and not ok.empty:
+            cmp = compare_scenarios(con, experiment_id,
+                                    outputs="all" if not set(units.KEY_OUTPUTS) & set(outs) else None,
+                                    baseline=base if len(order) > 1 else None, level=level)
+            blocks.append(P(
+                f"Summary values (mean over replicates, {level:.0%} Student-t CI). Δ is the mean paired difference "
+                f"from {base} over replicates sharing a seed, with its {level:.0%} t interval; d_z = mean(Δ)/sd(Δ); "
+                "p from the paired t test. Shares are in %, their differences in percentage points."
+                if cmp.attrs.get("baseline") else
+                f"Summary values (mean over replicates, {level:.0%} Student-t CI)."))
+            headers, rows = comparison_cells(cmp)
+            blocks.append(Table(headers, rows, right=range(3, 8)))
+            blocks += _target_blocks(cmp)
+        else:
+            blocks.append(P("No successful run: nothing to summarise."))
+    blocks += _sensitivity_blocks(con, experiment_id)
     blocks.append(H(2, "Figures"))
     for name in figset.files:
         png = figset.png(name)
@@ -289,7 +378,7 @@ def build_blocks(
             blocks.append(Fig(name, figset.captions.get(name, name), png))
     if figset.skipped:
         blocks.append(P("Not drawn:"))
-        blocks.append(Items([f"{k}: {v}" for k, v in figset.skipped.items()]))
+        blocks.append(Items([f"{', '.join(names)}: {why}" for names, why in figset.skipped_by_reason()]))
     blocks += _provenance_blocks(info, runs, store_label)
     return blocks, cmp
 

@@ -97,3 +97,29 @@ def test_analysis_sources_do_not_import_model_or_runners():
                 assert n.split(".")[0] != "model", f"{path.name} imports {n}"
                 if path.name != "sensitivity.py":
                     assert n.split(".")[0] != "experiments", f"{path.name} imports {n}"
+
+
+def test_report_of_a_design_experiment(tmp_path):
+    """Several design points per scenario: a design section and distributions, no comparison."""
+    import duckdb
+
+    from analysis_synthetic_store import SCHEMA
+
+    p = tmp_path / "d.duckdb"
+    con = duckdb.connect(str(p))
+    con.execute(SCHEMA)
+    con.execute("INSERT INTO experiments VALUES ('d1','sa','sensitivity','x', now(), 1, 2, '{}', '{}', 'done')")
+    for dp in range(8):
+        con.execute("INSERT INTO runs (experiment_id, run_id, scenario, design_point, replicate, seed, status, "
+                    f"params, schedule) VALUES ('d1', 'r{dp}', 'sa', {dp}, 0, 1, 'ok', '{{}}', '[]')")
+        con.execute(f"INSERT INTO summaries VALUES ('d1', 'r{dp}', 'participation_rate', {0.1 * dp})")
+        con.execute(f"INSERT INTO design VALUES ('d1', {dp}, 'pay_level', {dp}, NULL)")
+    con.execute("INSERT INTO sensitivity_indices VALUES ('d1','a1','sobol','participation_rate','ST','summary',"
+                "'pay_level',NULL,8,0.9,0.05, now())")
+    con.close()
+    html = report.write_report(p, out_dir=tmp_path / "r", formats=("png",))
+    md = html.with_suffix(".md").read_text(encoding="utf-8")
+    assert "## Design" in md and "| pay_level | 0 … 7 | 8 |" in md
+    assert "across all runs of the design" in md and "Δ vs baseline" not in md
+    assert "0.900 ± 0.050" in md
+    assert not (html.parent / "comparison.csv").exists()
