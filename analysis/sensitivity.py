@@ -101,7 +101,11 @@ def _connect(store: StoreLike, *, write: bool = False) -> Iterator[duckdb.DuckDB
     path = Path(store)
     if not path.is_file():
         raise FileNotFoundError(f"results store not found: {path}")
-    con = duckdb.connect(str(path), read_only=not write)
+    try:
+        con = duckdb.connect(str(path), read_only=not write)
+    except duckdb.IOException as err:
+        raise SensitivityAnalysisError(f"cannot open the results store {path} ({err}); is a batch still "
+                                       "writing to it?") from err
     try:
         yield con
     finally:
