@@ -152,3 +152,13 @@ def test_dask_run_whose_worker_always_dies_is_failed_and_the_batch_goes_on(tmp_p
     rows = table(store, "SELECT design_point, status, error FROM runs ORDER BY design_point")
     assert [(r[0], r[1]) for r in rows] == [(0, "ok"), (1, "failed"), (2, "ok")]
     assert "Dask worker died" in rows[1][2]
+
+
+def test_the_model_itself_is_bitwise_identical_in_process_and_in_worker_processes(tmp_path):
+    """The whole chain with the real model (string hashing differs between processes)."""
+    kw = dict(replicates=2, horizon=12, progress=False)
+    a = run_scenarios(tmp_path / "a.duckdb", ["baseline", "combined_package"], executor="inprocess", **kw)
+    b = run_scenarios(tmp_path / "b.duckdb", ["baseline", "combined_package"], executor="processes", workers=2, **kw)
+    ra, rb = results_of(tmp_path / "a.duckdb", a), results_of(tmp_path / "b.duckdb", b)
+    assert len(ra[1]) > 0
+    assert_bitwise_equal(ra, rb)
