@@ -531,10 +531,6 @@ def fig_morris(si: pd.DataFrame, output: str, *, label_top: int = 8, width: str 
 # ----------------------------------------------------------------------------- make_all
 
 
-def _is_paired_design(summ: pd.DataFrame) -> bool:
-    return not summ.duplicated(["scenario", "replicate", "output"]).any()
-
-
 def make_all(
     store: StoreLike,
     experiment_id: str | None = None,
@@ -559,9 +555,8 @@ def make_all(
         out = Path(out_dir) if out_dir is not None else Path("results") / "figures" / exp
         fs = FigureSet(experiment_id=exp, out_dir=out)
         outs_summ = available_outputs(con, exp, "summaries")
-        summ = load_summaries(con, exp)
         with style.context():
-            _scenario_figures(con, exp, fs, summ, outs_summ, fmts=fmts, width=width, baseline=baseline,
+            _scenario_figures(con, exp, fs, outs_summ, fmts=fmts, width=width, baseline=baseline,
                               level=level, band=band)
             _sensitivity_figures(con, exp, fs, fmts=fmts, width=width)
             _network_figures(con, exp, fs, fmts=fmts, width=width, baseline=baseline)
@@ -587,18 +582,28 @@ def _ts_scenarios(summ: pd.DataFrame, order: list[str], baseline: str, output: s
                    f"{units.label(output).lower()} most; all scenarios are compared in scenario_deltas.")
 
 
-def _scenario_figures(con, exp, fs: FigureSet, summ, outs_summ, *, fmts, width, baseline, level, band) -> None:
+def _has_design_points(con, exp: str) -> bool:
+    """True when some scenario has several successful runs for one replicate (a design)."""
+    row = con.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM runs WHERE experiment_id = ? AND status = 'ok' "
+        "GROUP BY scenario, replicate HAVING count(*) > 1 LIMIT 1)", [exp]).fetchone()
+    return bool(row and row[0])
+
+
+def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseline, level, band) -> None:
     names = list(TIMESERIES_FIGURES) + ["scenario_deltas", "tradeoff_cost"]
+    if _has_design_points(con, exp):  # checked first: a design's summaries can be large
+        for n in names:
+            fs.skipped[n] = (f"experiment {exp} has several design points per scenario and replicate; "
+                             "scenario figures need one run per scenario and replicate")
+        return
+    ts_outs = sorted({o for outs, _ in TIMESERIES_FIGURES.values() for o in outs} & set(outs_summ))
+    summ = load_summaries(con, exp, ts_outs or outs_summ[:1])
     if summ.empty:
         for n in names:
             fs.skipped[n] = "the experiment has no successful runs"
         return
     summ["scenario"] = summ["scenario"].fillna("(none)").astype(str)
-    if not _is_paired_design(summ):
-        for n in names:
-            fs.skipped[n] = (f"experiment {exp} has several design points per scenario and replicate; "
-                             "scenario figures need one run per scenario and replicate")
-        return
     order = scenario_order(summ["scenario"].unique(), baseline)
     colors = style.scenario_colors(order, baseline)
     # time series

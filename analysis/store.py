@@ -87,7 +87,10 @@ def open_store(store: StoreLike) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.IOException as exc:
-        raise StoreLockedError(f"cannot open results store {path} read-only: {exc}") from exc
+        raise StoreLockedError(
+            f"cannot open results store {path} read-only ({exc}); if a batch is still writing to it, "
+            "wait for it to finish or analyse a copy of the file"
+        ) from exc
     except duckdb.Error as exc:  # not a DuckDB file, incompatible version, ...
         raise AnalysisError(f"cannot open results store {path}: {exc}") from exc
     try:
