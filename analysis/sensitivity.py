@@ -53,6 +53,7 @@ __all__ = [
     "analyze",
     "convergence_table",
     "export_indices",
+    "index_table",
     "load_design",
     "load_indices",
     "max_ci_width",
@@ -805,6 +806,26 @@ def export_indices(store: StoreLike, path: str | PathLike, **filters: Any) -> Pa
     else:
         raise SensitivityAnalysisError(f"export format of {path.name!r} unknown; use .csv or .parquet")
     return path
+
+
+def index_table(indices: pd.DataFrame, *, method: str = "sobol", output: str | None = None,
+                period: str = "summary") -> pd.DataFrame:
+    """One row per factor, columns ``<statistic>`` and ``<statistic>_conf`` at the largest n,
+    sorted by the main statistic (ST, mu_star, delta, ...) — the table for a notebook."""
+    d = indices[(indices["method"] == method) & (indices["period"] == period) & indices["factor"].notna()
+                & (indices["statistic"] != "S2")]
+    if output is not None:
+        d = d[d["output"] == output]
+    if d.empty:
+        raise SensitivityAnalysisError(f"no {method} indices for output {output!r}, period {period!r}")
+    if d["output"].nunique() > 1:
+        raise SensitivityAnalysisError(f"indices of several outputs {sorted(d['output'].unique())[:5]}; pass output=")
+    d = d[d["n"] == d["n"].max()]
+    wide = d.pivot_table(index="factor", columns="statistic", values="value", aggfunc="first")
+    conf = d.pivot_table(index="factor", columns="statistic", values="conf", aggfunc="first").add_suffix("_conf")
+    table = wide.join(conf)
+    key = next((k for k in ("ST", "mu_star", "delta", "pawn_median", "S1") if k in wide), wide.columns[0])
+    return table.sort_values(key, ascending=False)
 
 
 def convergence_table(indices: pd.DataFrame, *, statistic: str = "ST", output: str | None = None,

@@ -287,3 +287,13 @@ def test_failed_runs_stop_the_analysis_or_drop_whole_units(store):
     fast = sa.run(store, method="fast", factors=fx, n=100, seed=31, base_params=base, target=ISHIGAMI, **RUN)
     with pytest.raises(sai.SensitivityAnalysisError, match="eFAST cannot"):
         sai.analyze(store, fast, missing="drop")
+
+
+def test_index_table_for_notebooks(ishigami_sobol):
+    _, idx = ishigami_sobol
+    table = sai.index_table(idx, output="y")
+    assert list(table.index) == ["x1", "x2", "x3"]  # sorted by ST
+    assert {"S1", "ST", "S1_conf", "ST_conf"} <= set(table.columns)
+    assert np.isclose(table.loc["x2", "ST"], _pick(idx, "sobol", "ST").loc["x2", "value"])
+    with pytest.raises(sai.SensitivityAnalysisError, match="no morris"):
+        sai.index_table(idx, method="morris")
