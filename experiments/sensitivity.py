@@ -22,7 +22,6 @@ CLI: ``govsim sensitivity {plan,run,extend,analyze,export}`` (see :func:`registe
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -352,7 +351,10 @@ def _add_analysis_args(p: argparse.ArgumentParser) -> None:
 
 
 def _store_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--store", default=os.environ.get("GOVSIM_STORE", "results/govsim.duckdb"))
+    from .store import DEFAULT_STORE
+
+    p.add_argument("--store", default=DEFAULT_STORE, metavar="PATH",
+                   help=f"results store (DuckDB file; default {DEFAULT_STORE})")
 
 
 def _parse_base(values: Sequence[str] | None) -> dict[str, Any]:
