@@ -194,13 +194,15 @@ def load_design(store: StoreLike, experiment_id: str | None = None) -> Sensitivi
     with every extension block found in the store."""
     with _connect(store) as con:
         rows = con.execute(
-            "SELECT experiment_id, spec, horizon, created FROM experiments WHERE kind = 'sensitivity' "
+            "SELECT experiment_id, spec, horizon, manifest FROM experiments WHERE kind = 'sensitivity' "
             "ORDER BY created").fetchall()
     specs = {}
-    for eid, spec, horizon, _ in rows:
+    code = {}
+    for eid, spec, horizon, manifest in rows:
         s = _sens_spec(_json(spec))
         if s is not None:
             specs[eid] = (s, horizon)
+            code[eid] = _json(manifest).get("code_sha256")
     if not specs:
         raise NotASensitivityExperimentError("the store holds no sensitivity experiment")
     if experiment_id is None:
@@ -217,6 +219,10 @@ def load_design(store: StoreLike, experiment_id: str | None = None) -> Sensitivi
     blocks = [(root, specs[root][0])] + sorted(
         ((e, s) for e, (s, _) in specs.items() if s.get("root") == root and e != root),
         key=lambda b: int(b[1].get("base_offset", 0)))
+    shas = {code[eid] for eid, _ in blocks if code.get(eid)}
+    if len(shas) > 1:
+        raise SensitivityAnalysisError(f"the blocks of {root} ran on different model code ({len(shas)} versions); "
+                                       "their runs cannot form one design")
     expect = 0
     for eid, s in blocks:
         if int(s.get("base_offset", 0)) != expect:

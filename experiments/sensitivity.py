@@ -167,7 +167,8 @@ def _execute(store: Any, design: Design, *, replicates: int, seed: int, base_par
                       new=new)
 
 
-def _experiment_spec(store: Any, experiment_id: str) -> dict[str, Any]:
+def _experiment_row(store: Any, experiment_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(spec, manifest) of an experiment."""
     import json
 
     import duckdb
@@ -177,13 +178,18 @@ def _experiment_spec(store: Any, experiment_id: str) -> dict[str, Any]:
     if owned:
         con = duckdb.connect(str(store), read_only=True)
     try:
-        row = con.execute("SELECT spec FROM experiments WHERE experiment_id = ?", [experiment_id]).fetchone()
+        row = con.execute("SELECT spec, manifest FROM experiments WHERE experiment_id = ?",
+                          [experiment_id]).fetchone()
     finally:
         if owned:
             con.close()
     if row is None:
         raise SensitivityError(f"no experiment {experiment_id!r} in the store")
-    return json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    return tuple(json.loads(v) if isinstance(v, str) else (v or {}) for v in row)  # type: ignore[return-value]
+
+
+def _experiment_spec(store: Any, experiment_id: str) -> dict[str, Any]:
+    return _experiment_row(store, experiment_id)[0]
 
 
 def extend(store: Any, experiment_id: str, *, n_more: int | None = None, executor: str = "processes",
@@ -200,7 +206,12 @@ def extend(store: Any, experiment_id: str, *, n_more: int | None = None, executo
     current = load_design(store, experiment_id)
     if current.method != "sobol":
         raise SensitivityError(f"only Sobol' designs can be extended; {current.experiment_id} is {current.method}")
-    root_spec = _experiment_spec(store, current.experiment_id)
+    root_spec, root_manifest = _experiment_row(store, current.experiment_id)
+    from .engine import code_fingerprint
+
+    if root_manifest.get("code_sha256") not in (None, code_fingerprint(root_spec["target"])):
+        raise SensitivityError(f"the code of {root_spec['target']} changed since {current.experiment_id} ran; an "
+                               "extension would mix model versions in one design (start a new design instead)")
     s = current.spec
     n_more = current.n if n_more is None else int(n_more)
     if n_more < 1:

@@ -297,3 +297,20 @@ def test_index_table_for_notebooks(ishigami_sobol):
     assert np.isclose(table.loc["x2", "ST"], _pick(idx, "sobol", "ST").loc["x2", "value"])
     with pytest.raises(sai.SensitivityAnalysisError, match="no morris"):
         sai.index_table(idx, method="morris")
+
+
+def test_blocks_from_different_code_are_not_mixed(tmp_path):
+    path = tmp_path / "c.duckdb"
+    eid = sa.run(path, factors=ishigami_factors(), n=16, seed=1, target=ISHIGAMI, **RUN)
+    ext = sa.extend(path, eid, executor="inprocess", progress=False)
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE experiments SET manifest = json_merge_patch(manifest, '{\"code_sha256\": \"other\"}') "
+                    "WHERE experiment_id = ?", [ext])
+    with pytest.raises(sai.SensitivityAnalysisError, match="different model code"):
+        sai.analyze(path, eid)
+    with duckdb.connect(str(path)) as con:
+        con.execute("DELETE FROM experiments WHERE experiment_id = ?", [ext])
+        con.execute("UPDATE experiments SET manifest = json_merge_patch(manifest, '{\"code_sha256\": \"other\"}') "
+                    "WHERE experiment_id = ?", [eid])
+    with pytest.raises(sa.SensitivityError, match="changed since"):
+        sa.extend(path, eid, executor="inprocess", progress=False)
