@@ -38,7 +38,7 @@ def start(args, env, log):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def kill_when(proc, log, lines, extra=1.3, timeout=120):
+def kill_when(proc, log, lines, extra=2.0, timeout=120):
     """SIGKILL the batch's whole process group once `lines` runs finished (+ time to commit)."""
     deadline = time.monotonic() + timeout
     while (not log.exists() or len(log.read_text().splitlines()) < lines) and proc.poll() is None:
