@@ -146,3 +146,42 @@ def test_network_community_caps_residents_by_whole_grids(store, monkeypatch):
     with style.context():
         fig = network.fig_community(snap)
     assert "of 12 residents" in fig.axes[0].get_title(loc="left")
+
+
+def _built_figures(store):
+    from analysis import network
+    from analysis.stats import compare_scenarios
+    from analysis.store import load_timeseries, open_store
+
+    colors = style.scenario_colors(["baseline", "deadmin", "pay_reform"])
+    with open_store(store) as con, style.context():
+        env = figures.envelope(load_timeseries(con, EXP, ["vacancy_rate", "turnover_annual"]))
+        si = figures.load_sensitivity(con, EXP)
+        snap = network.load_snapshot(con, EXP)
+        cmp = compare_scenarios(con, EXP)
+        yield "ts", figures.fig_timeseries(env, ["turnover_annual", "vacancy_rate"], colors=colors)
+        yield "deltas", figures.fig_scenario_deltas(cmp, colors=colors)
+        yield "tradeoff", figures.fig_tradeoff(
+            compare_scenarios(con, EXP, outputs=["spending_per_resident", "participation_rate"]), colors=colors)
+        sob = si[(si["method"] == "sobol") & (si["period"] == "summary")]
+        yield "sobol", figures.fig_sobol(sob, "participation_rate")
+        yield "convergence", figures.fig_sobol_convergence(sob, "participation_rate")
+        yield "morris", figures.fig_morris(si[si["method"] == "morris"], "turnover_annual")
+        yield "community", network.fig_community(snap)
+        yield "hierarchy", network.fig_hierarchy(snap)
+
+
+def test_house_style_fonts_and_axis_labels(store):
+    from matplotlib.text import Text
+
+    for name, fig in _built_figures(store):
+        sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        assert sizes and min(sizes) >= style.MIN_FONT_PT, (name, min(sizes))
+        for ax in fig.axes:
+            if not ax.axison or ax.get_label() == "<colorbar>" or ax.images:
+                continue  # networks, colour bars and the S2 heatmap have no quantitative axes
+            # y is labelled with a quantity, or (forest plots) the rows are named by tick labels
+            assert ax.get_ylabel() or any(t.get_text() for t in ax.get_yticklabels()), (name, "y axis unlabelled")
+            assert "(" in ax.get_xlabel() and ")" in ax.get_xlabel(), (name, ax.get_xlabel())  # a unit
+            assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible(), name
+            assert not any(line.get_visible() for line in ax.get_xgridlines()), name
