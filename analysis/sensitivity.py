@@ -117,13 +117,6 @@ def _json(v: Any) -> Any:
     return json.loads(v) if isinstance(v, str) else (v or {})
 
 
-def _sens_spec(spec: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    if "sensitivity" in spec:
-        return spec["sensitivity"]
-    extra = spec.get("extra") or spec.get("spec_extra") or {}
-    return extra.get("sensitivity") if isinstance(extra, Mapping) else None
-
-
 @dataclass
 class SensitivityDesign:
     """What the analysis needs to know about a sensitivity experiment (and its extensions)."""
@@ -192,17 +185,20 @@ def _groups(p: Mapping[str, Any]) -> list[str] | None:
 def load_design(store: StoreLike, experiment_id: str | None = None) -> SensitivityDesign:
     """The sensitivity design of ``experiment_id`` (default: the latest sensitivity experiment),
     with every extension block found in the store."""
+    # only the small sensitivity part of each spec is read (the engine's spec also holds every
+    # design row, megabytes for a large design)
     with _connect(store) as con:
         rows = con.execute(
-            "SELECT experiment_id, spec, horizon, manifest FROM experiments WHERE kind = 'sensitivity' "
-            "ORDER BY created").fetchall()
+            "SELECT experiment_id, json_extract(spec, '$.extra.sensitivity') AS sens, horizon, "
+            "json_extract_string(manifest, '$.code_sha256') AS code FROM experiments "
+            "WHERE kind = 'sensitivity' ORDER BY created").fetchall()
     specs = {}
     code = {}
-    for eid, spec, horizon, manifest in rows:
-        s = _sens_spec(_json(spec))
-        if s is not None:
+    for eid, sens, horizon, sha in rows:
+        s = _json(sens) if sens is not None else None
+        if s:
             specs[eid] = (s, horizon)
-            code[eid] = _json(manifest).get("code_sha256")
+            code[eid] = sha
     if not specs:
         raise NotASensitivityExperimentError("the store holds no sensitivity experiment")
     if experiment_id is None:
