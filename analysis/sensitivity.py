@@ -1,7 +1,7 @@
 """Global sensitivity indices computed from the results store (never runs anything).
 
 A sensitivity experiment (``kind = 'sensitivity'``, written by ``experiments.sensitivity``)
-records in its ``spec["sensitivity"]`` the design method, the factors (``problem``), how
+records in ``spec["extra"]["sensitivity"]`` the design method, the factors (``problem``), how
 sample rows map to design points (``row_to_point``) and, where an estimator needs the unit
 sample itself (Morris), the sample. Sobol' designs may be extended by further experiments
 (``root`` / ``base_offset``): their runs are appended base row by base row.
