@@ -257,7 +257,9 @@ class DaskExecutor:
             except (OSError, TimeoutError) as err:
                 raise ExecutorError(f"cannot reach Dask scheduler {self.scheduler}: {err}") from err
             return client, None
-        with dask.config.set({"distributed.scheduler.allowed-failures": max(0, self.max_attempts - 1)}):
+        # no statistical profiler in the workers: its 10 ms stack sampling competes for the GIL
+        with dask.config.set({"distributed.scheduler.allowed-failures": max(0, self.max_attempts - 1),
+                              "distributed.worker.profile.enabled": False}):
             cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, host="127.0.0.1")
         return Client(cluster), cluster
