@@ -400,7 +400,8 @@ def _print_indices(df: Any) -> None:
     if main.empty:
         return
     t = Table(title=f"sensitivity indices ({df['period'].iloc[0]}; ± 95 % CI half-width)")
-    wide = main.assign(cell=[f"{v:.3f}" + ("" if c != c else f" ± {c:.3f}") for v, c in zip(main["value"], main["conf"])])
+    cells = ["—" if v != v else f"{v:.3g}" + ("" if c != c else f" ± {c:.2g}") for v, c in zip(main["value"], main["conf"])]
+    wide = main.assign(cell=cells)
     wide = wide.pivot_table(index=["output", "factor"], columns=["method", "statistic"], values="cell",
                             aggfunc="first")
     t.add_column("output")
