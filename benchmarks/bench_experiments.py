@@ -102,7 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-memory", action="store_true")
     a = ap.parse_args(argv)
     cfg = SIZES[a.size]
+    import os
+
     print(f"bench_experiments --size {a.size}: {cfg}")
+    print(f"cores usable: {len(os.sched_getaffinity(0))}; load average before: "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (other processes distort the ratios)")
     with tempfile.TemporaryDirectory(prefix="govsim-bench-") as d:
         tmp = Path(d)
         kw = dict(runs=cfg["model_runs"], horizon=cfg["model_horizon"])
@@ -131,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nmemory: {n} runs of the stand-in target (3 outputs, horizon {h}, full time series) "
                   f"with 2 worker processes: peak RSS parent + workers = {mem.peak / 2**20:.0f} MiB "
                   f"({r['rate']:.0f} runs/s)   (goal ≤ 1 GB: {'met' if gb <= 1 else 'NOT met'})")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 
