@@ -43,6 +43,7 @@ from analysis.store import (
     StoreLike,
     available_outputs,
     has_table,
+    load_scenarios,
     load_summaries,
     load_timeseries,
     open_store,
@@ -170,10 +171,12 @@ def fig_timeseries(
     width: str | float | None = None,
     target: dict[str, float] | None = None,
     band_label: str = "95 % CI of the mean",
+    events: dict[float, str] | None = None,
 ) -> Figure:
     """One panel per output, one line (mean) and band per scenario, month on the x axis; bands
     are clipped to the output's possible range (e.g. 0-100 % for shares). ``target`` maps an
-    output to a horizontal reference line (e.g. the 95 % satisfaction target)."""
+    output to a horizontal reference line (e.g. the 95 % satisfaction target); ``events`` maps a
+    month to a label drawn as a vertical line (e.g. when the reforms start)."""
     outs = [o for o in outputs if o in set(env["output"])]
     if not outs:
         raise AnalysisError(f"none of the outputs {', '.join(outputs)} is in the time series")
@@ -201,6 +204,10 @@ def fig_timeseries(
                         ha="right", va="bottom", fontsize=7, color=style.GREY)
             lo, hi = ax.get_ylim()
             ax.set_ylim(lo, max(hi, target[o] * k * 1.02))
+        for month, text in (events or {}).items():
+            ax.axvline(month, color=style.GREY, lw=0.6, ls=":", zorder=0)
+            ax.annotate(text, xy=(month, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
+                        textcoords="offset points", ha="left", va="top", fontsize=7, color=style.GREY)
         ax.set_ylabel(units.axis_label(o))
         if i >= len(outs) - ncols:
             ax.set_xlabel("Time (months)")
@@ -590,6 +597,26 @@ def _has_design_points(con, exp: str) -> bool:
     return bool(row and row[0])
 
 
+def _reform_start(con, exp: str, baseline: str) -> float | None:
+    """The month at which every reform's scheduled changes begin, when they all begin at the
+    same month and the baseline has no schedule (None otherwise)."""
+    scen = load_scenarios(con, exp)
+    if scen.empty:
+        return None
+    firsts = set()
+    for name, sched in zip(scen["scenario"], scen["schedule"], strict=True):
+        months = [e[0] for e in (sched or []) if isinstance(e, (list, tuple)) and e
+                  and isinstance(e[0], (int, float))]
+        if name == baseline:
+            if months:
+                return None
+            continue
+        if not months:
+            return None
+        firsts.add(min(months))
+    return float(firsts.pop()) if len(firsts) == 1 else None
+
+
 def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseline, level, band) -> None:
     names = list(TIMESERIES_FIGURES) + ["scenario_deltas", "tradeoff_cost"]
     if _has_design_points(con, exp):  # checked first: a design's summaries can be large
@@ -606,6 +633,8 @@ def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseli
     summ["scenario"] = summ["scenario"].fillna("(none)").astype(str)
     order = scenario_order(summ["scenario"].unique(), baseline)
     colors = style.scenario_colors(order, baseline)
+    start = _reform_start(con, exp, baseline)
+    events = {start: f"reforms from month {start:g}"} if start is not None else None
     # time series
     wanted = sorted({o for outs, _ in TIMESERIES_FIGURES.values() for o in outs})
     ts = load_timeseries(con, exp, wanted)
@@ -621,7 +650,8 @@ def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseli
         shown, note = _ts_scenarios(summ, order, baseline, present[0])
         # colours: the full palette order when all scenarios are shown, else re-assigned so none repeats
         fig_colors = colors if len(shown) == len(order) else style.scenario_colors(shown, baseline)
-        fig = fig_timeseries(env, present, colors=fig_colors, width=width, target=target, band_label=band_label)
+        fig = fig_timeseries(env, present, colors=fig_colors, width=width, target=target, band_label=band_label,
+                             events=events)
         fs.add(name, style.save(fig, fs.out_dir, name, fmts), f"{caption}; mean over replicates with {band_label}.{note}")
     # comparison
     key = [o for o in units.KEY_OUTPUTS if o in outs_summ] or outs_summ

@@ -135,11 +135,20 @@ def _scenario_blocks(scen: pd.DataFrame, runs: pd.DataFrame, order: list[str], b
         out += [P("Parameters that differ from the reference (· = same as the reference; "
                   "'default' = the model's registry default):"), Table(head, rows)]
     else:
-        out.append(P("No parameter differs between the scenarios."))
-    sched = [(s, scen.at[s, "schedule"]) for s in names if scen.at[s, "schedule"]]
-    if sched:
-        out.append(P("Scheduled changes (month → parameter changes):"))
-        out.append(Items([f"{s}: {_fmt_value(v)}" for s, v in sched]))
+        out.append(P("No parameter differs between the scenarios from the start"
+                     + (" (they differ through the scheduled changes below)." if any(
+                         scen.at[sc, "schedule"] for sc in names) else ".")))
+    sched_rows = []
+    for sc in names:
+        for entry in scen.at[sc, "schedule"] or []:
+            if isinstance(entry, (list, tuple)) and len(entry) == 3:
+                month, name, value = entry
+                sched_rows.append([sc, str(month), str(name), _fmt_value(value)])
+            else:
+                sched_rows.append([sc, "", "", _fmt_value(entry)])
+    if sched_rows:
+        out.append(P("Scheduled changes (a parameter takes the value from the given month on):"))
+        out.append(Table(["Scenario", "Month", "Parameter", "Value"], sched_rows, right=(1,)))
     return out
 
 
