@@ -190,3 +190,14 @@ def test_house_style_fonts_and_axis_labels(store):
             assert "(" in ax.get_xlabel() and ")" in ax.get_xlabel(), (name, ax.get_xlabel())  # a unit
             assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible(), name
             assert not any(line.get_visible() for line in ax.get_xgridlines()), name
+
+
+def test_reform_start_is_the_common_first_scheduled_month():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE scenarios(experiment_id VARCHAR, scenario VARCHAR, description VARCHAR, "
+                "source_file VARCHAR, sha256 VARCHAR, params JSON, schedule JSON)")
+    rows = [("e", "baseline", "[]"), ("e", "a", '[[24, "p", 1.0], [36, "q", 2]]'), ("e", "b", '[[24, "r", true]]')]
+    con.executemany("INSERT INTO scenarios VALUES (?, ?, '', '', '', '{}', ?)", rows)
+    assert figures._reform_start(con, "e", "baseline") == 24.0
+    con.execute("""INSERT INTO scenarios VALUES ('e', 'c', '', '', '', '{}', '[[12, "p", 1]]')""")
+    assert figures._reform_start(con, "e", "baseline") is None  # reforms start at different months
