@@ -283,7 +283,9 @@ def build_problem(
     explicit factors.
 
     ``factors`` may mix registry names, :class:`Factor` objects and factor dicts (see
-    :meth:`Factor.from_record`). ``kinds`` adds every registry parameter of those kinds
+    :meth:`Factor.from_record`); a dict naming a registry parameter starts from its
+    declaration and overrides the keys it gives (e.g. ``{"name": "beta0", "dist": "normal",
+    "dist_params": (-3.2, 0.5)}``). ``kinds`` adds every registry parameter of those kinds
     (``uncertainty``, ``policy``, ``structural``); ``groups`` every parameter of those
     submodel groups; ``exclude`` drops names again. ``ranges`` overrides a factor's
     (lower, upper); ``dists`` gives ``{name: (dist, params)}``. ``group_by`` reports indices
@@ -310,7 +312,10 @@ def build_problem(
         if isinstance(item, Factor):
             add(item)
         elif isinstance(item, Mapping):
-            add(Factor.from_record(item))
+            if item.get("name") in REGISTRY:  # a registry parameter with some attributes overridden
+                add(Factor.from_record({**_from_registry(item["name"]).to_record(), **dict(item)}))
+            else:
+                add(Factor.from_record(item))
         elif isinstance(item, str):
             add(_from_registry(item))
         else:

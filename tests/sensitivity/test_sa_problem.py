@@ -148,3 +148,10 @@ def test_saltelli_matrix_equals_salib(group_by, second_order):
     ours = make_design(prob, "sobol", 32, seed=7, second_order=second_order).unit
     theirs = salib_sobol.sample(prob.salib(), 32, calc_second_order=second_order, scramble=True, seed=7)
     assert np.array_equal(ours, theirs)
+
+
+def test_dict_for_a_registry_parameter_overrides_its_declaration():
+    prob = build_problem([{"name": "beta0", "dist": "normal", "dist_params": (-3.2, 0.5)}, "disclosure"])
+    f = prob.factors[0]
+    assert (f.lower, f.upper) == REGISTRY["beta0"].sa_bounds and f.registry and f.group == "participation"
+    assert f.dist == "normal" and f.dist_params == (-3.2, 0.5)
