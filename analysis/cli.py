@@ -47,7 +47,8 @@ def _common(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--width", type=_width, default=None, metavar="W",
                    help="force one width on all figures: single (3.5 in), double (7.2 in) or inches "
                         "(default: each figure its natural width)")
-    p.add_argument("--baseline", default="baseline", help="reference scenario for paired differences (default baseline)")
+    p.add_argument("--baseline", default="baseline",
+                   help="reference scenario for paired differences (default baseline)")
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
 
 

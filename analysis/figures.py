@@ -255,8 +255,8 @@ def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str
             y = ypos[r["scenario"]]
             lo, hi = r["diff_ci_low"] * k, r["diff_ci_high"] * k
             err = None if not (np.isfinite(lo) and np.isfinite(hi)) else [[r["diff"] * k - lo], [hi - r["diff"] * k]]
-            ax.errorbar(r["diff"] * k, y, xerr=err, fmt="o", color=colors[r["scenario"]], ms=3.5 if len(scen) <= 6 else 2.5,
-                        lw=1.0, capsize=0)
+            ax.errorbar(r["diff"] * k, y, xerr=err, fmt="o", color=colors[r["scenario"]],
+                        ms=3.5 if len(scen) <= 6 else 2.5, lw=1.0, capsize=0)
         ax.axvline(0.0, color=style.GREY, lw=0.6, ls=":")
         ax.set_yticks(list(ypos.values()), list(ypos) if i % ncols == 0 else [""] * len(ypos))
         ax.set_ylim(-0.6, len(scen) - 0.4)
@@ -652,7 +652,8 @@ def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseli
         fig_colors = colors if len(shown) == len(order) else style.scenario_colors(shown, baseline)
         fig = fig_timeseries(env, present, colors=fig_colors, width=width, target=target, band_label=band_label,
                              events=events)
-        fs.add(name, style.save(fig, fs.out_dir, name, fmts), f"{caption}; mean over replicates with {band_label}.{note}")
+        fs.add(name, style.save(fig, fs.out_dir, name, fmts),
+               f"{caption}; mean over replicates with {band_label}.{note}")
     # comparison
     key = [o for o in units.KEY_OUTPUTS if o in outs_summ] or outs_summ
     if len(order) < 2 or baseline not in order:

@@ -194,7 +194,8 @@ def _hierarchy_positions(g: nx.DiGraph, nodes: pd.DataFrame) -> dict[str, tuple[
     kind = nodes.set_index("node")["kind"].to_dict()
     level = {"street_office": 3.0, "community": 2.0, "grid": 1.0}
     streets = sorted(n for n in g if kind.get(n) == "street_office")
-    comms_all = sorted((n for n in g if kind.get(n) == "community"), key=lambda n: (nodes.set_index("node").at[n, "community"], n))
+    community_of = nodes.set_index("node")["community"]
+    comms_all = sorted((n for n in g if kind.get(n) == "community"), key=lambda n: (community_of.at[n], n))
     pos: dict[str, tuple[float, float]] = {}
     x = 0.0
     placed_comm = []
@@ -247,7 +248,8 @@ def fig_hierarchy(snap: Snapshot, *, baseline: str | None = "baseline", width: s
     n_grids = int((nodes["kind"] == "grid").sum())
     fig = style.new_figure(width if width is not None else "double", height=2.6)
     ax = fig.subplots()
-    for kind, colour, lw, ls in (("hierarchy", "#555555", 0.6, "-"), ("service", style.OKABE_ITO["bluish_green"], 0.5, "--")):
+    for kind, colour, lw, ls in (("hierarchy", "#555555", 0.6, "-"),
+                                 ("service", style.OKABE_ITO["bluish_green"], 0.5, "--")):
         sub = e[e["kind"] == kind]
         segs = [[pos[a], pos[b]] for a, b in zip(sub["source"], sub["target"], strict=True) if a in pos and b in pos]
         if segs:

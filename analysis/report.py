@@ -111,7 +111,8 @@ def _scenario_blocks(scen: pd.DataFrame, runs: pd.DataFrame, order: list[str], b
         first = runs.drop_duplicates("scenario")
         scen = pd.DataFrame({"scenario": first["scenario"], "description": "", "source_file": "", "sha256": "",
                              "params": [json.loads(p) if isinstance(p, str) else (p or {}) for p in first["params"]],
-                             "schedule": [json.loads(s) if isinstance(s, str) else (s or []) for s in first["schedule"]]})
+                             "schedule": [json.loads(s) if isinstance(s, str) else (s or [])
+                                          for s in first["schedule"]]})
     scen = scen.set_index("scenario")
     names = [s for s in order if s in scen.index] + [s for s in scen.index if s not in order]
     out.append(Table(["Scenario", "Description", "Source", "sha256"],
@@ -185,7 +186,8 @@ def _distribution_blocks(con, experiment_id: str, outputs: Sequence[str]) -> lis
         k = units.scale(o)
         u = {"share": "%", "share/year": "%/yr"}.get(units.unit(o), units.unit(o))
         q = np.quantile(v, [0.05, 0.5, 0.95]) * k
-        rows.append([units.label(o), u, str(v.size), f"{v.mean() * k:.4g}", f"{v.std(ddof=1) * k:.3g}" if v.size > 1 else "—",
+        sd = f"{v.std(ddof=1) * k:.3g}" if v.size > 1 else "—"
+        rows.append([units.label(o), u, str(v.size), f"{v.mean() * k:.4g}", sd,
                      f"{q[0]:.4g}", f"{q[1]:.4g}", f"{q[2]:.4g}"])
     return [P("Summary values across all runs of the design (not a scenario comparison):"),
             Table(["Output", "Unit", "runs", "mean", "sd", "5 %", "median", "95 %"], rows, right=range(2, 8))]
@@ -219,7 +221,10 @@ def _sensitivity_blocks(con, experiment_id: str, top: int = 10) -> list[Block]:
                 for st in stats_:
                     v = val.at[f, st] if st in val and f in val.index else np.nan
                     c = conf.at[f, st] if st in conf and f in conf.index else np.nan
-                    cells.append("—" if not np.isfinite(v) else (f"{v:.3f} ± {c:.3f}" if np.isfinite(c) else f"{v:.3f}"))
+                    if not np.isfinite(v):
+                        cells.append("—")
+                    else:
+                        cells.append(f"{v:.3f} ± {c:.3f}" if np.isfinite(c) else f"{v:.3f}")
                 rows.append([units.label(o), str(f), *cells])
         n = int(m["n"].max()) if m["n"].notna().any() else None
         out.append(H(3, f"{method} (period {period}{f', N = {n}' if n else ''})"))
@@ -273,7 +278,8 @@ def _provenance_blocks(info: dict[str, Any], runs: pd.DataFrame, store_label: st
     git = man.get("git") if isinstance(man.get("git"), dict) else {}
     commit = git.get("commit") or man.get("git_commit")
     rows = [
-        ["Experiment", f"{info['experiment_id']} ({info.get('name')}, kind {info.get('kind')}, status {info.get('status')})"],
+        ["Experiment",
+         f"{info['experiment_id']} ({info.get('name')}, kind {info.get('kind')}, status {info.get('status')})"],
         ["Target", str(info.get("target") or man.get("target") or "—")],
         ["Created", str(info.get("created") or "—")],
         ["Experiment seed", str(info.get("seed"))],
@@ -282,7 +288,8 @@ def _provenance_blocks(info: dict[str, Any], runs: pd.DataFrame, store_label: st
         ["Model code sha256", str(man.get("code_sha256", "—"))[:16]],
         ["Executor", _fmt_value(man.get("executor", "—"))],
         ["Host", str(man.get("host", "—"))],
-        ["Started / finished", f"{man.get('started', man.get('start', '—'))} / {man.get('finished', man.get('end', '—'))}"],
+        ["Started / finished",
+         f"{man.get('started', man.get('start', '—'))} / {man.get('finished', man.get('end', '—'))}"],
         ["Store", store_label],
     ]
     out.append(Table(["", ""], rows))
@@ -294,7 +301,8 @@ def _provenance_blocks(info: dict[str, Any], runs: pd.DataFrame, store_label: st
     out.append(H(3, "Runs"))
     out.append(P(f"{len(ok)} ok, {len(failed)} failed" + (f", {planned} planned" if planned else "") + "."))
     out.append(Table(["Scenario"] + [str(c) for c in by.columns],
-                     [[str(s)] + [str(int(v)) for v in by.loc[s]] for s in by.index], right=range(1, len(by.columns) + 1)))
+                     [[str(s)] + [str(int(v)) for v in by.loc[s]] for s in by.index],
+                     right=range(1, len(by.columns) + 1)))
     dur = runs["duration_s"].dropna()
     if not dur.empty:
         out.append(P(f"Run time: total {dur.sum():.1f} s of compute; per run mean {dur.mean():.2f} s, median "
@@ -443,10 +451,11 @@ def render_html(blocks: Iterable[Block], title: str) -> str:
         elif isinstance(b, P):
             parts.append(f"<p{' class=note' if b.note else ''}>{e(b.text)}</p>")
         elif isinstance(b, Table):
-            cls = lambda i: " class='r'" if i in b.right else ""  # noqa: E731
-            head = "".join(f"<th{cls(i)}>{e(h)}</th>" for i, h in enumerate(b.headers))
-            body = "".join("<tr>" + "".join(f"<td{cls(i)}>{e(c)}</td>" for i, c in enumerate(r)) + "</tr>"
-                           for r in b.rows)
+            right = set(b.right)
+            cls = [" class='r'" if i in right else "" for i in range(len(b.headers))]
+            head = "".join(f"<th{cls[i]}>{e(h)}</th>" for i, h in enumerate(b.headers))
+            body = "".join("<tr>" + "".join(f"<td{cls[i] if i < len(cls) else ''}>{e(c)}</td>"
+                                            for i, c in enumerate(r)) + "</tr>" for r in b.rows)
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         elif isinstance(b, Fig):
             data = base64.b64encode(b.png.read_bytes()).decode("ascii")

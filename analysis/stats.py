@@ -118,7 +118,9 @@ def bootstrap_ci(
     return Interval(n, est, float(lo), float(hi))
 
 
-def median_ci(values: Sequence[float] | np.ndarray, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0) -> Interval:
+def median_ci(
+    values: Sequence[float] | np.ndarray, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0
+) -> Interval:
     """Median with a percentile bootstrap interval."""
     return bootstrap_ci(values, np.median, level=level, n_boot=n_boot, seed=seed)
 
@@ -344,8 +346,9 @@ def render_comparison(df: pd.DataFrame, *, title: str | None = None, compact: bo
     """A ``rich.table.Table`` of a :func:`compare_scenarios` frame (shares in %, their Δ in points).
 
     ``compact`` puts each interval under its estimate and the unit after the output name, so
-    the table fits an 80-column terminal (scenarios become heading rows, d_z is left out); ``None`` = compact when the terminal is narrower
-    than 140 columns."""
+    the table fits an 80-column terminal (scenarios become heading rows, d_z is left out);
+    ``None`` = compact when rich's console is narrower than 140 columns (it is 80 when the
+    output is not a terminal)."""
     from rich import box
     from rich.table import Table
 
@@ -392,7 +395,9 @@ def render_comparison(df: pd.DataFrame, *, title: str | None = None, compact: bo
     return table
 
 
-def format_comparison(df: pd.DataFrame, *, width: int = 140, markdown: bool = False, compact: bool | None = None) -> str:
+def format_comparison(
+    df: pd.DataFrame, *, width: int = 140, markdown: bool = False, compact: bool | None = None
+) -> str:
     """The comparison as plain text (rich table rendered without colour) or a Markdown table."""
     if markdown:
         lines = ["| " + " | ".join(_HEADERS) + " |", "|" + "|".join(["---"] * 2 + ["---"] + ["---:"] * 5) + "|"]
@@ -406,5 +411,6 @@ def format_comparison(df: pd.DataFrame, *, width: int = 140, markdown: bool = Fa
     buf = io.StringIO()
     if compact is None:
         compact = width < 140
-    Console(file=buf, width=width, color_system=None, force_terminal=False).print(render_comparison(df, compact=compact))
+    console = Console(file=buf, width=width, color_system=None, force_terminal=False)
+    console.print(render_comparison(df, compact=compact))
     return buf.getvalue()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["KEY_OUTPUTS", "SATISFACTION_TARGET", "UNITS", "OutputLabel", "axis_label", "is_share", "label", "scale", "unit"]
+__all__ = [
+    "KEY_OUTPUTS", "SATISFACTION_TARGET", "UNITS", "OutputLabel", "axis_label", "is_share", "label", "scale", "unit",
+]
 
 
 class OutputLabel(NamedTuple):

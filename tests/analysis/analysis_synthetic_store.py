@@ -101,7 +101,7 @@ def build_store(path: Path, *, with_network: bool = True, with_sensitivity: bool
                 end = lvl + shift.get(s, 0.0) + rep_eff[o][r]
                 ramp = lvl + (end - lvl) * (1 - np.exp(-months / 6.0))
                 series = ramp + rng.normal(0, noise, months.size)
-                ts_rows += [(EXP, run_id, int(m), o, float(v)) for m, v in zip(months, series)]
+                ts_rows += [(EXP, run_id, int(m), o, float(v)) for m, v in zip(months, series, strict=True)]
                 sm_rows.append((EXP, run_id, o, float(series[-12:].mean())))
     _insert(con, "timeseries", ts_rows, ["experiment_id", "run_id", "month", "output", "value"])
     _insert(con, "summaries", sm_rows, ["experiment_id", "run_id", "output", "value"])
