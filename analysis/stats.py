@@ -248,6 +248,11 @@ def compare_scenarios(
     summ["scenario"] = summ["scenario"].fillna("(none)").astype(str)
     scen = summ["scenario"].unique()
     if baseline is not None and baseline not in scen and len(scen) > 1:
+        with open_store(store) as con:
+            planned = con.execute("SELECT count(*) FROM runs WHERE experiment_id = ? AND scenario = ?",
+                                  [exp, baseline]).fetchone()[0]
+        if planned:
+            raise EmptyResultError(f"baseline scenario {baseline!r} has no successful runs in experiment {exp!r}")
         raise UnknownScenarioError(
             f"baseline scenario {baseline!r} is not in experiment {exp!r}; scenarios: "
             f"{', '.join(scenario_order(scen, None))} (pass baseline=... or --baseline)"

@@ -157,3 +157,20 @@ def test_compact_table_fits_80_columns(store):
     text = stats.format_comparison(df, width=80)
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "pay_reform" in text and "Cadre turnover (%/yr)" in text
+
+
+def test_baseline_without_successful_runs_is_reported_as_such(tmp_path):
+    from analysis_synthetic_store import SCHEMA
+
+    p = tmp_path / "f.duckdb"
+    con = duckdb.connect(str(p))
+    con.execute(SCHEMA)
+    con.execute("INSERT INTO experiments VALUES ('e','e','compare','x', now(), 1, 2, '{}', '{}', 'done')")
+    for s, status in (("baseline", "failed"), ("a", "ok"), ("b", "ok")):
+        con.execute("INSERT INTO runs (experiment_id, run_id, scenario, design_point, replicate, seed, status) "
+                    f"VALUES ('e', '{s}', '{s}', 0, 0, 1, '{status}')")
+        if status == "ok":
+            con.execute(f"INSERT INTO summaries VALUES ('e', '{s}', 'vacancy_rate', 0.1)")
+    con.close()
+    with pytest.raises(EmptyResultError, match="no successful runs"):
+        stats.compare_scenarios(p)
