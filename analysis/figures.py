@@ -316,7 +316,7 @@ def fig_tradeoff(
             ax.axhline(0, color=style.GREY, lw=0.6, ls=":")
             ax.axvline(0, color=style.GREY, lw=0.6, ls=":")
             ax.plot([0], [0], marker="o", ms=4, color=style.OKABE_ITO["black"])
-            ax.annotate(base, (0, 0), xytext=(3, -9), textcoords="offset points", fontsize=7)
+            ax.annotate(base, (0, 0), xytext=(-3, -9), textcoords="offset points", fontsize=7, ha="right")
             ax.set_xlabel(f"Δ {units.label(cost)} ({ux})")
             ax.set_ylabel(f"Δ {units.label(b)} ({uy})")
         else:
