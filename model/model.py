@@ -877,6 +877,9 @@ class GovernanceModel(mesa.Model):
                                    self.post_embed)
         self.hierarchy = self._build_hierarchy()
         self._refresh_caches()
+        # the month's administrative hours fall on the new posts, so time-use outputs recorded
+        # at the end of this month describe the new structure
+        self.allocate_cadre_time()
 
     def _build_hierarchy(self) -> nx.DiGraph:
         """District → street offices → communities → grids."""

@@ -180,3 +180,11 @@ def test_one_community_and_several_streets_run_from_the_same_code():
     many = simulate({"n_streets": 3, "communities_per_street": 4, "residents_per_community": 200}, seed=1, horizon=12)
     assert one.summary["n_communities"] == 1 and many.summary["n_communities"] == 12
     assert many.summary["n_residents"] > one.summary["n_residents"]
+
+
+def test_restructuring_keeps_time_use_outputs_continuous():
+    """A restructuring month still reports the administrative share of the new posts."""
+    for change in ((24, "first_secretary", True), (24, "merge_rate", 0.7), (24, "grid_households", 300)):
+        ts = simulate(seed=3, horizon=30, schedule=[change]).timeseries
+        assert ts["admin_share"][24] > 0.3, change
+        assert abs(ts["admin_share"][24] - ts["admin_share"][23]) < 0.25, change
