@@ -4,7 +4,9 @@
 2. runs/s, Dask LocalCluster (2 workers) vs processes (2)    goal: within 10 %
 3. peak memory (parent + all worker RSS) of a long batch      goal: ≤ 1 GB for 20,000 runs
 
-Runs/s are steady-state rates from the store's run timings: for each worker, its runs after
+The table also gives the mean seconds inside one model run and the workers' busy share
+(time inside runs / time alive): if busy stays near 100 % while s/run grows with more workers,
+the cores are shared with other work. Runs/s are steady-state rates from the store's run timings: for each worker, its runs after
 the first one over the time between its first and last finish, summed over workers; pool
 start-up and each process's first (slow, cache-filling) model run are excluded. The
 wall-clock rate, start-up included, is printed too.
@@ -88,12 +90,16 @@ def timed_batch(tmp: Path, tag: str, *, executor: str, workers: int, runs: int, 
         per_worker = st.con.execute(
             "SELECT count(*) - 1, epoch(max(finished)) - epoch(min(finished)) FROM runs "
             "WHERE experiment_id = ? GROUP BY worker HAVING count(*) > 1", [eid]).fetchall()
+        # share of each worker's time spent inside model runs (1.0 = never waiting for the engine)
+        busy, run_s = st.con.execute(
+            "SELECT avg(b), avg(d) FROM (SELECT sum(duration_s) / (epoch(max(finished)) - epoch(min(started))) AS b, "
+            "avg(duration_s) AS d FROM runs WHERE experiment_id = ? GROUP BY worker)", [eid]).fetchone()
         error = st.con.execute("SELECT any_value(error) FROM runs WHERE experiment_id = ? AND status <> 'ok'",
                                [eid]).fetchone()[0]
     if failed:
         raise RuntimeError(f"{tag}: {failed} runs failed, e.g.\n{error}")
     rate = sum(k / t for k, t in per_worker if t > 0)
-    return {"runs": n, "rate": rate, "wall_rate": n / wall, "wall": wall}
+    return {"runs": n, "rate": rate, "wall_rate": n / wall, "wall": wall, "busy": busy, "run_s": run_s}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,9 +124,12 @@ def main(argv: list[str] | None = None) -> int:
         rows = [("processes, 1 worker", p1), ("processes, 2 workers", p2), ("dask LocalCluster, 2 workers", dk)]
         print(f"\nmodel defaults (1 street × 5 communities × 400 residents), horizon {kw['horizon']}, "
               f"{kw['runs']} runs each")
-        print(f"{'executor':32s} {'runs/s':>8s} {'wall runs/s':>12s} {'wall s':>8s}")
+        print(f"{'executor':32s} {'runs/s':>8s} {'wall runs/s':>12s} {'wall s':>8s} {'s/run':>7s} {'busy':>6s}")
         for name, r in rows:
-            print(f"{name:32s} {r['rate']:8.2f} {r['wall_rate']:12.2f} {r['wall']:8.1f}")
+            print(f"{name:32s} {r['rate']:8.2f} {r['wall_rate']:12.2f} {r['wall']:8.1f} {r['run_s']:7.3f} "
+                  f"{r['busy']:6.1%}")
+        print("(s/run: mean time inside one model run; busy: share of worker time inside runs — near 100 % "
+              "means the engine keeps workers fed and a low speed-up comes from CPU contention)")
         s = p2["rate"] / p1["rate"]
         dd = dk["rate"] / p2["rate"] - 1
         print(f"\nspeed-up processes 2 vs 1 workers: {s:.2f}×   (goal ≥ 1.8×: {'met' if s >= 1.8 else 'NOT met'})")
