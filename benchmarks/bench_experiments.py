@@ -4,12 +4,12 @@
 2. runs/s, Dask LocalCluster (2 workers) vs processes (2)    goal: within 10 %
 3. peak memory (parent + all worker RSS) of a long batch      goal: ≤ 1 GB for 20,000 runs
 
-The table also gives the mean seconds inside one model run and the workers' busy share
-(time inside runs / time alive): if busy stays near 100 % while s/run grows with more workers,
-the cores are shared with other work. Runs/s are steady-state rates from the store's run timings: for each worker, its runs after
+Runs/s are steady-state rates from the store's run timings: for each worker, its runs after
 the first one over the time between its first and last finish, summed over workers; pool
 start-up and each process's first (slow, cache-filling) model run are excluded. The
-wall-clock rate, start-up included, is printed too.
+wall-clock rate, start-up included, is printed too. The table also gives the mean seconds
+inside one model run and the workers' busy share (time inside runs / time alive): if busy
+stays near 100 % while s/run grows with more workers, the cores are shared with other work.
 Sizes: ``--size small`` (default; proves the script works in about a minute) and
 ``--size full`` (the figures to report: the model's default 2,000-resident street for 120
 months, and a 20,000-run batch of the seeded stand-in target for the memory figure).
