@@ -32,6 +32,10 @@ _RESTRUCTURING = ("merge_rate", "grid_households", "first_secretary")
 _MAX_DELAY = 12
 
 
+_MONTH_STAT_OUTPUTS = ("contact_rate", "service_coverage", "coverage_elderly_care", "coverage_childcare",
+                       "coverage_health", "coverage_culture", "coverage_environment", "so_service_share", "wage_bill",
+                       "budgeted_wage_bill_annual", "spending_total", "fragmentation_loss", "purchase_spending",
+                       "donations")
 _ORIGIN_AGE = np.asarray(T.ORIGIN_AGE, dtype=np.float64)
 _ORIGIN_SKILL = np.asarray(T.ORIGIN_SKILL, dtype=np.float64)
 _ORIGIN_EMBED = np.asarray(T.ORIGIN_EMBED, dtype=np.float64)
@@ -922,53 +926,52 @@ class GovernanceModel(mesa.Model):
     def _compute_outputs(self) -> dict[str, float]:
         s = self._month_stats
         filled = self.post_filled
-        n_filled = max(int(filled.sum()), 1)
-        leader = self.post_is_leader & filled
-        worked = self.post_admin + self.post_service
+        nf = int(np.count_nonzero(filled))
+        n_filled = max(nf, 1)
+        # post sums over filled posts in one product: tenure, burnout, overtime, admin, worked,
+        # and the same for grid workers
         grid = self.post_is_grid & filled
+        worked = self.post_admin + self.post_service
+        M = np.stack((self.post_tenure, self.post_burnout, self.post_overtime, self.post_admin, worked))
+        sums = M @ filled.astype(np.float64)
+        gsums = M[3:] @ grid.astype(np.float64)
+        leader = self.post_is_leader & filled
+        n_lead = int(np.count_nonzero(leader))
         n_res = max(self.n_residents, 1)
+        # resident means in one product
+        R = np.stack((self.res_satisfaction, self.res_trust, self.res_efficacy, self.res_belonging))
+        rmeans = R.sum(axis=1) / n_res
+        sep, quit_, months = sum(self._sep_hist), sum(self._quit_hist), max(len(self._sep_hist), 1)
         out = dict(self._part_stats)
         out.update(
             volunteer_rate=np.count_nonzero(self.res_volunteer) / n_res,
-            satisfaction_mean=float(self.res_satisfaction.mean()),
+            satisfaction_mean=float(rmeans[0]),
             satisfied_share=np.count_nonzero(self.res_satisfaction >= T.SATISFIED) / n_res,
-            trust_mean=float(self.res_trust.mean()),
-            efficacy_mean=float(self.res_efficacy.mean()),
-            belonging_mean=float(self.res_belonging.mean()),
-            turnover_annual=float(sum(self._sep_hist) * 12.0 / max(len(self._sep_hist), 1) / n_filled) if self._sep_hist else 0.0,
-            quit_rate_annual=float(sum(self._quit_hist) * 12.0 / max(len(self._quit_hist), 1) / n_filled) if self._quit_hist else 0.0,
-            vacancy_rate=1.0 - np.count_nonzero(filled) / max(self.n_posts, 1),
-            mean_tenure=float(self.post_tenure[filled].mean()) if filled.any() else 0.0,
-            dispatched_leader_share=float((self.post_origin[leader] == T.DISPATCHED).mean()) if leader.any() else 0.0,
-            burnout_mean=float(self.post_burnout[filled].mean()) if filled.any() else 0.0,
-            n_cadres=float(filled.sum()),
+            trust_mean=float(rmeans[1]),
+            efficacy_mean=float(rmeans[2]),
+            belonging_mean=float(rmeans[3]),
+            turnover_annual=sep * 12.0 / months / n_filled,
+            quit_rate_annual=quit_ * 12.0 / months / n_filled,
+            vacancy_rate=1.0 - nf / max(self.n_posts, 1),
+            mean_tenure=float(sums[0]) / n_filled,
+            dispatched_leader_share=(np.count_nonzero(self.post_origin[leader] == T.DISPATCHED) / n_lead) if n_lead else 0.0,
+            burnout_mean=float(sums[1]) / n_filled,
+            n_cadres=float(nf),
             n_posts=float(self.n_posts),
             admin_tasks=float(self.com_tasks.sum()),
-            admin_share=float(self.post_admin[filled].sum() / max(worked[filled].sum(), 1e-9)),
-            grid_admin_share=float(self.post_admin[grid].sum() / max(worked[grid].sum(), 1e-9)) if grid.any() else 0.0,
-            overtime_mean=float(self.post_overtime[filled].mean()) if filled.any() else 0.0,
-            contact_rate=s["contact_rate"],
-            service_coverage=s["service_coverage"],
-            coverage_elderly_care=s["coverage_elderly_care"],
-            coverage_childcare=s["coverage_childcare"],
-            coverage_health=s["coverage_health"],
-            coverage_culture=s["coverage_culture"],
-            coverage_environment=s["coverage_environment"],
-            so_service_share=s["so_service_share"],
-            n_social_orgs=float(sum(1 for n in self.org_graph if isinstance(n, SocialOrganisation))),
+            admin_share=float(sums[3] / max(sums[4], 1e-9)),
+            grid_admin_share=float(gsums[0] / max(gsums[1], 1e-9)),
+            overtime_mean=float(sums[2]) / n_filled,
+            n_social_orgs=float(self._n_orgs()),
             facilities_standard_share=float(self._fac_met.mean()),
-            wage_bill=s["wage_bill"],
-            budgeted_wage_bill_annual=s["budgeted_wage_bill_annual"],
-            spending_total=s["spending_total"],
             spending_per_resident=s["spending_total"] / n_res,
-            fragmentation_loss=s["fragmentation_loss"],
-            purchase_spending=s["purchase_spending"],
-            donations=s["donations"],
             budget_balance=float(self.com_balance.sum()),
             n_communities=float(self.com.n),
             n_grids=float(len(self.grid_community)),
             n_residents=float(self.n_residents),
         )
+        for key in _MONTH_STAT_OUTPUTS:
+            out[key] = s[key]
         return out
 
     # ================================================================== views
@@ -989,6 +992,9 @@ class GovernanceModel(mesa.Model):
     @property
     def cadres(self) -> AgentSet:
         return self.agents_by_type.get(Cadre, AgentSet([], random=self.random))
+
+    def _n_orgs(self) -> int:
+        return sum(1 for n in self.org_graph if isinstance(n, SocialOrganisation))
 
     @property
     def organisations(self) -> list[SocialOrganisation]:
