@@ -42,7 +42,7 @@ def test_baseline_is_the_registry_defaults_and_reforms_start_at_month_24():
 def test_village_merger_encodes_the_county_reform():
     sc = load_scenario("village_merger")
     got = {n: v for m, n, v in sc.schedule if m == 24}
-    assert got == {"merge_rate": 0.7, "pay_director": 2500.0, "pay_deputy": 2100.0, "pay_member": 1400.0,
+    assert got == {"merge_rate": 0.7, "pay_secretary": 2500.0, "pay_director": 2500.0, "pay_deputy": 2100.0, "pay_member": 1400.0,
                    "pay_topup": 0.0, "social_insurance": True}
     assert {n for _, n, _ in load_scenario("informatisation_integrated").schedule} >= {"n_platforms"}
     assert dict((n, v) for _, n, v in load_scenario("informatisation_integrated").schedule)["n_platforms"] == 1
