@@ -448,12 +448,7 @@ def fig_sobol_convergence(si: pd.DataFrame, output: str, *, top: int = 6, width:
     fig = style.new_figure(w, height=2.5 if w >= 5 else 2.2 * len(stats_) + 0.4)
     axs = _axes(fig, 1 if w >= 5 else len(stats_), len(stats_) if w >= 5 else 1, len(stats_), sharey=True)
     for i, (ax, stat) in enumerate(zip(axs, stats_, strict=True)):
-        for f in factors:
-            r = d[(d["statistic"] == stat) & (d["factor"] == f)].sort_values("n")
-            ax.plot(r["n"], r["value"], marker="o", ms=2.5, color=fcol[f], lw=1.0)
-            if r["conf"].notna().any():
-                ax.fill_between(r["n"], r["value"] - r["conf"].fillna(0), r["value"] + r["conf"].fillna(0),
-                                color=fcol[f], alpha=0.15, lw=0)
+        _factor_lines(ax, d, stat, factors, fcol, x="n")
         ax.set_xscale("log", base=2)
         ax.set_xticks(ns, [str(int(n)) for n in ns])
         ax.minorticks_off()
@@ -464,6 +459,16 @@ def fig_sobol_convergence(si: pd.DataFrame, output: str, *, top: int = 6, width:
     handles = [Line2D([], [], color=fcol[f], lw=1.5, label=f) for f in factors]
     fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 6), frameon=False)
     return fig
+
+
+def _factor_lines(ax, d: pd.DataFrame, stat: str, factors: list[str], fcol: dict, *, x: str) -> None:
+    """One line per factor of index ``stat`` against column ``x``, with its 95 % CI band."""
+    for f in factors:
+        r = d[(d["statistic"] == stat) & (d["factor"] == f)].sort_values(x)
+        ax.plot(r[x], r["value"], marker="o", ms=2.5, color=fcol[f], lw=1.0)
+        if r["conf"].notna().any():
+            ax.fill_between(r[x], r["value"] - r["conf"].fillna(0), r["value"] + r["conf"].fillna(0),
+                            color=fcol[f], alpha=0.15, lw=0)
 
 
 def _year(period: str) -> int | None:
@@ -490,12 +495,7 @@ def fig_sobol_over_time(si: pd.DataFrame, output: str, *, top: int = 6, width: s
     fig = style.new_figure(w, height=2.5 if w >= 5 else 2.2 * len(stats_) + 0.4)
     axs = _axes(fig, 1 if w >= 5 else len(stats_), len(stats_) if w >= 5 else 1, len(stats_), sharey=True)
     for i, (ax, stat) in enumerate(zip(axs, stats_, strict=True)):
-        for f in factors:
-            r = d[(d["statistic"] == stat) & (d["factor"] == f)].sort_values("year")
-            ax.plot(r["year"], r["value"], marker="o", ms=2.5, color=fcol[f], lw=1.0)
-            if r["conf"].notna().any():
-                ax.fill_between(r["year"], r["value"] - r["conf"].fillna(0), r["value"] + r["conf"].fillna(0),
-                                color=fcol[f], alpha=0.15, lw=0)
+        _factor_lines(ax, d, stat, factors, fcol, x="year")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Year of simulation (years)")
         ax.set_ylabel(f"{stat} (share of output variance)")
