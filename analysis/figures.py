@@ -683,6 +683,16 @@ def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
 
 
+def _attempt(fs: FigureSet, name: str, build, caption: str, fmts) -> None:
+    """Draw and save figure ``name``; a figure the data cannot support is listed as skipped."""
+    try:
+        fig = build()
+    except AnalysisError as exc:
+        fs.skipped[name] = str(exc)
+        return
+    fs.add(name, style.save(fig, fs.out_dir, name, fmts), caption)
+
+
 def _sensitivity_figures(con, exp, fs: FigureSet, *, fmts, width) -> None:
     si = load_sensitivity(con, exp)
     if si.empty:
@@ -698,42 +708,23 @@ def _sensitivity_figures(con, exp, fs: FigureSet, *, fmts, width) -> None:
         m = _at_period(m, period)
         when = f" (period {period})" if period else ""
         for out in sorted(m["output"].unique()):
-            if method == "sobol":
-                name = f"sobol_{_safe(out)}"
-                try:
-                    fig = fig_sobol(m, out, width=width)
-                except AnalysisError as exc:
-                    fs.skipped[name] = str(exc)
-                else:
-                    fs.add(name, style.save(fig, fs.out_dir, name, fmts),
-                           f"Sobol indices of {units.label(out)}{when}: first-order S1 and total ST with 95 % "
-                           "confidence intervals, and second-order S2.")
-                name = f"sobol_convergence_{_safe(out)}"
-                try:
-                    fig = fig_sobol_convergence(m, out, width=width)
-                except AnalysisError as exc:
-                    fs.skipped[name] = str(exc)
-                else:
-                    fs.add(name, style.save(fig, fs.out_dir, name, fmts),
-                           f"Convergence of the Sobol indices of {units.label(out)}{when} with the base sample "
-                           "size N (bands: 95 % confidence intervals).")
-                years = {_year(str(p)) for p in all_periods.loc[all_periods["output"] == out, "period"].dropna()}
-                if len(years - {None}) >= 2:
-                    name = f"sobol_time_{_safe(out)}"
-                    fig = fig_sobol_over_time(all_periods, out, width=width)
-                    fs.add(name, style.save(fig, fs.out_dir, name, fmts),
-                           f"Time-resolved Sobol indices of {units.label(out)}: S1 and ST of the yearly means "
-                           "(bands: 95 % confidence intervals).")
-            else:
-                name = f"morris_{_safe(out)}"
-                try:
-                    fig = fig_morris(m, out, width=width)
-                except AnalysisError as exc:
-                    fs.skipped[name] = str(exc)
-                else:
-                    fs.add(name, style.save(fig, fs.out_dir, name, fmts),
-                           f"Morris screening of {units.label(out)}{when}: μ* (importance) against σ "
-                           "(interactions / non-linearity).")
+            label, safe = units.label(out), _safe(out)
+            if method == "morris":
+                _attempt(fs, f"morris_{safe}", lambda: fig_morris(m, out, width=width),
+                         f"Morris screening of {label}{when}: μ* (importance) against σ "
+                         "(interactions / non-linearity).", fmts)
+                continue
+            _attempt(fs, f"sobol_{safe}", lambda: fig_sobol(m, out, width=width),
+                     f"Sobol indices of {label}{when}: first-order S1 and total ST with 95 % "
+                     "confidence intervals, and second-order S2.", fmts)
+            _attempt(fs, f"sobol_convergence_{safe}", lambda: fig_sobol_convergence(m, out, width=width),
+                     f"Convergence of the Sobol indices of {label}{when} with the base sample "
+                     "size N (bands: 95 % confidence intervals).", fmts)
+            years = {_year(str(p)) for p in all_periods.loc[all_periods["output"] == out, "period"].dropna()}
+            if len(years - {None}) >= 2:
+                _attempt(fs, f"sobol_time_{safe}", lambda: fig_sobol_over_time(all_periods, out, width=width),
+                         f"Time-resolved Sobol indices of {label}: S1 and ST of the yearly means "
+                         "(bands: 95 % confidence intervals).", fmts)
 
 
 def _network_figures(con, exp, fs: FigureSet, *, fmts, width, baseline) -> None:
@@ -752,9 +743,4 @@ def _network_figures(con, exp, fs: FigureSet, *, fmts, width, baseline) -> None:
          "Governance hierarchy: street office → communities → grids, with social-organisation service ties "
          "(first replicate)."),
     ):
-        try:
-            fig = fn(snap, baseline=baseline, width=width)
-        except AnalysisError as exc:
-            fs.skipped[name] = str(exc)
-            continue
-        fs.add(name, style.save(fig, fs.out_dir, name, fmts), caption)
+        _attempt(fs, name, lambda: fn(snap, baseline=baseline, width=width), caption, fmts)
