@@ -439,36 +439,40 @@ def fig_sobol_convergence(si: pd.DataFrame, output: str, *, top: int = 6, width:
     ns = sorted(d["n"].dropna().unique())
     if len(ns) < 2:
         raise AnalysisError(f"convergence needs indices at two or more sample sizes for {output}; found {ns}")
-    last = d[d["n"] == ns[-1]]
+
+    def x_axis(ax, stat):
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(ns, [str(int(n)) for n in ns])
+        ax.minorticks_off()
+        ax.set_xlabel("Base sample size N (samples)")
+        ax.set_title(f"{units.label(output)}: {stat}")
+
+    return _index_panels(d, d[d["n"] == ns[-1]], x="n", top=top, width=width, x_axis=x_axis)
+
+
+def _index_panels(d: pd.DataFrame, last: pd.DataFrame, *, x: str, top: int, width, x_axis) -> Figure:
+    """One panel per index (S1, ST) with a line and 95 % CI band per factor against column ``x``,
+    for the ``top`` factors ranked by ST (else S1) in ``last``; ``x_axis(ax, stat)`` labels x."""
     rank_stat = "ST" if (last["statistic"] == "ST").any() else "S1"
-    factors = (last[last["statistic"] == rank_stat].sort_values("value", ascending=False)["factor"].head(top).tolist())
+    factors = last[last["statistic"] == rank_stat].sort_values("value", ascending=False)["factor"].head(top).tolist()
     fcol = style.scenario_colors(factors, baseline=None)
     stats_ = [s for s in ("S1", "ST") if (d["statistic"] == s).any()]
     w = style.width_inches(width if width is not None else "double")
     fig = style.new_figure(w, height=2.5 if w >= 5 else 2.2 * len(stats_) + 0.4)
     axs = _axes(fig, 1 if w >= 5 else len(stats_), len(stats_) if w >= 5 else 1, len(stats_), sharey=True)
     for i, (ax, stat) in enumerate(zip(axs, stats_, strict=True)):
-        _factor_lines(ax, d, stat, factors, fcol, x="n")
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(ns, [str(int(n)) for n in ns])
-        ax.minorticks_off()
-        ax.set_xlabel("Base sample size N (samples)")
+        for f in factors:
+            r = d[(d["statistic"] == stat) & (d["factor"] == f)].sort_values(x)
+            ax.plot(r[x], r["value"], marker="o", ms=2.5, color=fcol[f], lw=1.0)
+            if r["conf"].notna().any():
+                ax.fill_between(r[x], r["value"] - r["conf"].fillna(0), r["value"] + r["conf"].fillna(0),
+                                color=fcol[f], alpha=0.15, lw=0)
+        x_axis(ax, stat)
         ax.set_ylabel(f"{stat} (share of output variance)")
-        ax.set_title(f"{units.label(output)}: {stat}")
         style.panel_label(ax, "ab"[i])
     handles = [Line2D([], [], color=fcol[f], lw=1.5, label=f) for f in factors]
     fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 6), frameon=False)
     return fig
-
-
-def _factor_lines(ax, d: pd.DataFrame, stat: str, factors: list[str], fcol: dict, *, x: str) -> None:
-    """One line per factor of index ``stat`` against column ``x``, with its 95 % CI band."""
-    for f in factors:
-        r = d[(d["statistic"] == stat) & (d["factor"] == f)].sort_values(x)
-        ax.plot(r[x], r["value"], marker="o", ms=2.5, color=fcol[f], lw=1.0)
-        if r["conf"].notna().any():
-            ax.fill_between(r[x], r["value"] - r["conf"].fillna(0), r["value"] + r["conf"].fillna(0),
-                            color=fcol[f], alpha=0.15, lw=0)
 
 
 def _year(period: str) -> int | None:
@@ -486,24 +490,13 @@ def fig_sobol_over_time(si: pd.DataFrame, output: str, *, top: int = 6, width: s
     if d["year"].nunique() < 2:
         raise AnalysisError(f"time-resolved indices need two or more yearly periods (year_N) for {output}")
     d = d[d["n"] == d.groupby("period")["n"].transform("max")]
-    last = d[d["year"] == d["year"].max()]
-    rank_stat = "ST" if (last["statistic"] == "ST").any() else "S1"
-    factors = last[last["statistic"] == rank_stat].sort_values("value", ascending=False)["factor"].head(top).tolist()
-    fcol = style.scenario_colors(factors, baseline=None)
-    stats_ = [s for s in ("S1", "ST") if (d["statistic"] == s).any()]
-    w = style.width_inches(width if width is not None else "double")
-    fig = style.new_figure(w, height=2.5 if w >= 5 else 2.2 * len(stats_) + 0.4)
-    axs = _axes(fig, 1 if w >= 5 else len(stats_), len(stats_) if w >= 5 else 1, len(stats_), sharey=True)
-    for i, (ax, stat) in enumerate(zip(axs, stats_, strict=True)):
-        _factor_lines(ax, d, stat, factors, fcol, x="year")
+
+    def x_axis(ax, stat):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Year of simulation (years)")
-        ax.set_ylabel(f"{stat} (share of output variance)")
         ax.set_title(f"{units.label(output)}: {stat} by year")
-        style.panel_label(ax, "ab"[i])
-    handles = [Line2D([], [], color=fcol[f], lw=1.5, label=f) for f in factors]
-    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 6), frameon=False)
-    return fig
+
+    return _index_panels(d, d[d["year"] == d["year"].max()], x="year", top=top, width=width, x_axis=x_axis)
 
 
 def fig_morris(si: pd.DataFrame, output: str, *, label_top: int = 8, width: str | float | None = None) -> Figure:
