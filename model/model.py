@@ -22,7 +22,7 @@ from . import tables as T
 from .agents import Cadre, Resident, SocialOrganisation, StreetOffice
 from .outputs import OUTPUTS
 from .parameters import Change, normalise_schedule, resolve
-from .rng import make_streams
+from .rng import make_streams, seed_to_int
 from .world import Communities, assign_grids, build_communities, build_residents, facility_standard, small_world_ties
 
 __all__ = ["GovernanceModel"]
@@ -102,12 +102,11 @@ class GovernanceModel(mesa.Model):
             raise ValueError("GovernanceModel needs a seed: rng=<int> (runs are reproducible only from a seed)")
         if isinstance(run_seed, np.random.Generator):
             run_seed = int(run_seed.integers(2**63))
-        if isinstance(run_seed, bool) or not isinstance(run_seed, (int, np.integer)) or run_seed < 0:
-            raise ValueError(f"rng must be a non-negative integer seed, got {run_seed!r}")
+        run_seed = seed_to_int(run_seed)
         if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
             raise ValueError(f"horizon must be a whole number of months ≥ 1, got {horizon!r}")
-        super().__init__(rng=int(run_seed))
-        self.run_seed = int(run_seed)
+        super().__init__(rng=run_seed)
+        self.run_seed = run_seed
         self.horizon = int(horizon)
         self.p: dict[str, Any] = resolve(params)
         self.schedule_changes: tuple[Change, ...] = normalise_schedule(schedule)
@@ -181,7 +180,7 @@ class GovernanceModel(mesa.Model):
         arrived = rng.poisson(p["admin_task_rate"], self.com.n)
         passed = np.empty(self.com.n, dtype=np.int64)
         for office in self.street_offices:
-            idx = self._office_idx[office.street]
+            idx = office.communities
             passed[idx] = office.push_down(arrived[idx], rng)
         hours_per_task = p["task_hours"] * (1.0 - p["info_saving"] * p["informatisation"]) * (
             1.0 + p["silo_overhead"] * (p["n_platforms"] - 1))
@@ -242,7 +241,6 @@ class GovernanceModel(mesa.Model):
         p_met = coverage.ravel().take(self._need_flat)
         p_met *= self._need_access
         served = rng.random(len(nc)) < p_met
-        self.need_served = served
         N = self.n_residents
         # needs are sorted by resident: met needs per resident by segment sums
         quality = np.zeros(N)
@@ -284,7 +282,6 @@ class GovernanceModel(mesa.Model):
             self.res_efficacy += delta
             # a token consultation also costs some trust among those who took part
             self.res_trust -= 0.5 * k * self.res_part * (~impl_res) * self.res_trust
-            self._month_stats["implemented_share"] = float(implemented.mean())
         np.clip(self.res_trust, 0.0, 1.0, out=self.res_trust)
         b_target = 0.5 * self.res_trust + 0.25 * self.res_volunteer + 0.25 * self.res_part
         self.res_belonging += 0.02 * (b_target - self.res_belonging)
@@ -567,8 +564,8 @@ class GovernanceModel(mesa.Model):
         self.post_community, self.post_role, self.post_grid = comm, role, grid
         self.post_is_grid = role == T.GRID_WORKER
         self.post_on_budget = role != T.FIRST_SECRETARY  # first secretaries are paid by their home unit
-        self.post_is_committee = role <= T.MEMBER
-        self.post_is_leader = role <= T.DIRECTOR
+        self.post_is_committee = np.isin(role, T.COMMITTEE_ROLES)
+        self.post_is_leader = np.isin(role, T.LEADER_ROLES)
         self.post_is_project = (role == T.STAFF) | (role == T.GRID_WORKER)  # paid from project money
         self.post_is_staff = role == T.STAFF
         self.post_is_first_secretary = role == T.FIRST_SECRETARY
@@ -587,10 +584,8 @@ class GovernanceModel(mesa.Model):
         rng = self.streams["cadres"]
         P = self.n_posts
         u_origin = rng.random(P)
-        leader = np.isin(role, T.LEADER_ROLES)
-        origin = np.where(role == T.FIRST_SECRETARY, T.DISPATCHED,
-                          np.where(leader & (u_origin < self.p["dispatch_share"]), T.DISPATCHED,
-                                   np.where(np.isin(role, T.COMMITTEE_ROLES), T.LOCAL, T.RECRUITED)))
+        dispatched = self.post_is_first_secretary | (self.post_is_leader & (u_origin < self.p["dispatch_share"]))
+        origin = np.where(dispatched, T.DISPATCHED, self._post_default_origin)
         # start near the steady state: a few posts vacant, tenure spread out
         start_filled = rng.random(P) < 0.92
         idx = np.flatnonzero(start_filled)
@@ -741,7 +736,7 @@ class GovernanceModel(mesa.Model):
                 org.remove()
         u = rng.random(len(self.street_offices))
         for s, office in enumerate(self.street_offices):
-            cs = self._office_idx[office.street]
+            cs = office.communities
             market = float(unmet_purchase[cs].sum())
             p_entry = 1.0 - np.exp(-market / 20_000.0) + 0.05 * self.p["four_social_linkage"]
             if u[s] < p_entry:
