@@ -223,10 +223,9 @@ class GovernanceModel(mesa.Model):
         cadre_hours = np.bincount(self.post_community, weights=(self.post_service - self.post_contact) * self.post_skill,
                                   minlength=C)
         so_hours = np.zeros(C)
-        for org in list(self.org_graph.nodes):
-            if isinstance(org, SocialOrganisation):
-                for c, h in org.deliver(p["so_hours_per_yuan"]).items():
-                    so_hours[c] += h
+        for org in self.organisations:
+            for c, h in org.deliver(p["so_hours_per_yuan"]).items():
+                so_hours[c] += h
         vol_hours = np.bincount(self.res_community[self.res_volunteer], minlength=C) * (
             p["volunteer_hours"] * (1.0 + 0.5 * p["four_social_linkage"]))
         act_hours = self.com_activity_spend * p["activity_hours_per_yuan"]
@@ -730,7 +729,7 @@ class GovernanceModel(mesa.Model):
         """Organisations fold when broke and enter where purchase money finds no provider;
         four-social linkage incubates new organisations."""
         rng = self.streams["organisations"]
-        for org in [n for n in self.org_graph.nodes if isinstance(n, SocialOrganisation)]:
+        for org in self.organisations:
             if org.month_end():
                 self.org_graph.remove_node(org)
                 org.remove()
@@ -957,7 +956,7 @@ class GovernanceModel(mesa.Model):
             admin_share=float(sums[3] / max(sums[4], 1e-9)),
             grid_admin_share=float(gsums[0] / max(gsums[1], 1e-9)),
             overtime_mean=float(sums[2]) / n_filled,
-            n_social_orgs=float(self._n_orgs()),
+            n_social_orgs=float(len(self.organisations)),
             facilities_standard_share=float(self._fac_met.mean()),
             spending_per_resident=s["spending_total"] / n_res,
             budget_balance=float(self.com_balance.sum()),
@@ -987,9 +986,6 @@ class GovernanceModel(mesa.Model):
     @property
     def cadres(self) -> AgentSet:
         return self.agents_by_type.get(Cadre, AgentSet([], random=self.random))
-
-    def _n_orgs(self) -> int:
-        return sum(1 for n in self.org_graph if isinstance(n, SocialOrganisation))
 
     @property
     def organisations(self) -> list[SocialOrganisation]:
