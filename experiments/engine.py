@@ -30,7 +30,7 @@ from typing import Any
 from . import seeds as _seeds
 from .executors import DEFAULT_MAX_ATTEMPTS, make_executor
 from .store import Store, dumps, now_utc, open_store
-from .worker import DEFAULT_TARGET, TargetError, load_target
+from .worker import DEFAULT_TARGET, TargetError, load_target, output_metadata
 
 __all__ = ["ExperimentError", "run_design", "run_scenarios", "resume", "plan_tasks", "design_from_csv"]
 
@@ -364,7 +364,8 @@ def _start(store: Store | str | os.PathLike[str], *, name: str, kind: str, spec:
             }
             st.create_experiment(experiment_id=exp_id, name=name, kind=kind, target=spec["target"],
                                  seed=spec["seed"], horizon=spec["horizon"], spec=spec, manifest=manifest,
-                                 scenarios=scenarios_meta, design_rows=design_rows)
+                                 scenarios=scenarios_meta, design_rows=design_rows,
+                                 outputs=output_metadata(load_target(spec["target"])))
         elif existing["status"] == "done" and sum(st.run_counts(exp_id).values()) >= planned_count(spec):
             return exp_id  # the same experiment is complete: nothing to do
         _execute(st, exp_id, spec, executor=executor, workers=workers, progress=progress,

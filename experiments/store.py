@@ -46,14 +46,17 @@ CREATE TABLE IF NOT EXISTS network_snapshot(
     participated BOOLEAN, x DOUBLE, y DOUBLE);
 CREATE TABLE IF NOT EXISTS network_edges(
     experiment_id VARCHAR, run_id VARCHAR, source VARCHAR, target VARCHAR, kind VARCHAR);
+CREATE TABLE IF NOT EXISTS outputs(
+    experiment_id VARCHAR, output VARCHAR, label VARCHAR, unit VARCHAR, meaning VARCHAR, direction VARCHAR,
+    min_change DOUBLE, relative BOOLEAN, summary VARCHAR, key BOOLEAN, cost BOOLEAN, target DOUBLE);
 CREATE TABLE IF NOT EXISTS sensitivity_indices(
     experiment_id VARCHAR, analysis_id VARCHAR, method VARCHAR, output VARCHAR, statistic VARCHAR,
     period VARCHAR, factor VARCHAR, factor2 VARCHAR, n INTEGER, value DOUBLE, conf DOUBLE,
     created TIMESTAMP);
 """
 
-TABLES = ("experiments", "runs", "timeseries", "summaries", "scenarios", "design", "sensitivity_indices",
-          "network_snapshot", "network_edges")
+TABLES = ("experiments", "runs", "timeseries", "summaries", "scenarios", "design", "outputs",
+          "sensitivity_indices", "network_snapshot", "network_edges")
 
 _RUNS_SCHEMA = pa.schema([
     ("experiment_id", pa.string()), ("run_id", pa.string()), ("scenario", pa.string()),
@@ -165,8 +168,11 @@ class Store:
     def create_experiment(self, *, experiment_id: str, name: str, kind: str, target: str, seed: int,
                           horizon: int, spec: Mapping[str, Any], manifest: Mapping[str, Any],
                           scenarios: Sequence[Mapping[str, Any]] = (),
-                          design_rows: Sequence[tuple[int, str, float | None, str | None]] = ()) -> None:
-        """Write the experiment, its scenario definitions and design in one transaction."""
+                          design_rows: Sequence[tuple[int, str, float | None, str | None]] = (),
+                          outputs: Sequence[Mapping[str, Any]] = ()) -> None:
+        """Write the experiment, its scenario definitions, design and the target's output
+        declarations (name, label, unit, direction, smallest meaningful change, …) in one
+        transaction."""
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -190,6 +196,11 @@ class Store:
                     con.execute("INSERT INTO design SELECT * FROM _govsim_design")
                 finally:
                     con.unregister("_govsim_design")
+            for o in outputs:
+                con.execute("INSERT INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [experiment_id, o["name"], o.get("label"), o.get("unit"), o.get("meaning"),
+                             o.get("direction"), o.get("min_change"), o.get("relative"), o.get("summary"),
+                             o.get("key"), o.get("cost"), o.get("target")])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

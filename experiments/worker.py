@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_TARGET", "TargetError", "load_target", "run_task", "failed_payload"]
+__all__ = ["DEFAULT_TARGET", "TargetError", "load_target", "output_metadata", "run_task", "failed_payload"]
 
 DEFAULT_TARGET = "model.run:simulate"
 
@@ -41,6 +41,19 @@ def load_target(path: str) -> Callable[..., Any]:
     if not callable(fn):
         raise TargetError(f"target {path!r}: module {mod_name!r} has no callable {fn_name!r}")
     return fn
+
+
+def output_metadata(fn: Callable[..., Any]) -> list[dict[str, Any]]:
+    """The target's declared outputs (rows with at least ``name``), written into the store with
+    the experiment, or ``[]`` when the target declares none. A target declares them as a
+    zero-argument ``output_metadata`` attribute (``model.run.simulate`` does)."""
+    declare = getattr(fn, "output_metadata", None)
+    if declare is None:
+        return []
+    rows = [dict(r) for r in declare()]
+    if any("name" not in r for r in rows):
+        raise TargetError(f"{getattr(fn, '__qualname__', fn)!r}: every declared output needs a name")
+    return rows
 
 
 def worker_name() -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .outputs import OUTPUTS
+from .outputs import OUTPUTS, output_metadata
 
 __all__ = ["RunResult", "simulate", "summarise", "network_snapshot"]
 
@@ -61,6 +61,9 @@ def simulate(params: Mapping[str, Any] | None = None, *, seed: int, horizon: int
         result.network = network_snapshot(model)
     model.remove_all_agents()
     return result
+
+
+simulate.output_metadata = output_metadata  # the engine stores the output declarations with each experiment
 
 
 def network_snapshot(model, community: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:

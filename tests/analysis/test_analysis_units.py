@@ -13,8 +13,8 @@ def _declared() -> dict[str, tuple[str, bool]]:
     tree = ast.parse(OUTPUTS_PY.read_text(encoding="utf-8"))
     found = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Output" and len(node.args) >= 2:
-            name, unit = (a.value for a in node.args[:2])
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("Output", "_O") and len(node.args) >= 3:
+            name, unit = node.args[0].value, node.args[2].value  # Output(name, label, unit, ...)
             key = any(k.arg == "key" and getattr(k.value, "value", False) is True for k in node.keywords)
             found[name] = (unit, key)
     return found

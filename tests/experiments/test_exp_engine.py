@@ -189,3 +189,22 @@ def test_writer_commits_within_the_interval_also_on_heartbeats():
     w.add({**ok, "task": {"run_id": "c"}})
     w.flush()
     assert st.commits == [["a", "b"], ["c"]] and (w.ok, w.failed) == (3, 0)
+
+
+def test_output_declarations_travel_into_the_store(tmp_path):
+    """The model target's declared outputs (label, unit, direction, smallest meaningful change)
+    are written with the experiment, so analysis can read them from the store; a target that
+    declares none gets no rows."""
+    from model.outputs import OUTPUTS
+
+    store = tmp_path / "s.duckdb"
+    eid = run_scenarios(store, [sc("baseline")], horizon=2, replicates=1, executor="inprocess", progress=False,
+                        snapshots=False)
+    rows = table(store, "SELECT output, label, unit, direction, min_change, relative, cost, target FROM outputs "
+                        "WHERE experiment_id = ? ORDER BY output", [eid])
+    assert [r[0] for r in rows] == sorted(OUTPUTS)
+    by = {r[0]: r for r in rows}
+    assert by["satisfied_share"][1:] == ("Residents satisfied", "share", "higher", 0.02, False, False, 0.95)
+    assert by["turnover_annual"][3] == "lower" and by["wage_bill"][6] is True
+    toy = run_scenarios(store, [sc("baseline")], target=TOY, executor="inprocess", progress=False)
+    assert table(store, "SELECT count(*) FROM outputs WHERE experiment_id = ?", [toy])[0][0] == 0
