@@ -1,8 +1,8 @@
 """Sensitivity factors, the SALib problem and the sampling designs (pure: runs nothing).
 
 The problem is derived from the parameter registry (:mod:`model.parameters`): factors are
-chosen by name, by kind or by submodel group; their ranges come from ``sa_bounds`` (falling
-back to ``bounds``). Factors that are not model parameters (``x1..xk`` of the analytic test
+chosen by name, by kind or by submodel group; their ranges come from ``sa_bounds`` or from the
+user (a numeric parameter with neither is refused). Factors that are not model parameters (``x1..xk`` of the analytic test
 functions) are given explicitly as :class:`Factor` objects or dicts.
 
 Every design is drawn in the **unit hypercube** (SALib problem with bounds [0, 1] for all
@@ -192,7 +192,10 @@ class Factor:
         return cls(**kw)
 
 
-def _from_registry(name: str) -> Factor:
+def _from_registry(name: str, given: Sequence[float] | None = None) -> Factor:
+    """The factor of a registry parameter: its SA range (``sa_bounds``), or ``given`` when the
+    user gives one. A numeric parameter with neither is refused: its validity bounds (e.g.
+    [100, 50,000] yuan for a wage) are not a plausible range to sample."""
     from model.parameters import REGISTRY
 
     if name not in REGISTRY:
@@ -200,10 +203,11 @@ def _from_registry(name: str) -> Factor:
     p = REGISTRY[name]
     lo = hi = None
     if p.type in ("float", "int"):
-        rng = p.sa_bounds or p.bounds
+        rng = given if given is not None else p.sa_bounds
         if rng is None:
-            raise FactorError(f"parameter {name!r} declares neither sa_bounds nor bounds; give the factor explicitly "
-                              "with a range")
+            valid = f" within its valid bounds {p.describe_range()}" if p.bounds is not None else ""
+            raise FactorError(f"parameter {name!r} has no sensitivity range (sa_bounds) in the registry; give one "
+                              f"with --range {name}=LO:HI{valid}")
         lo, hi = float(rng[0]), float(rng[1])
         if p.type == "int":
             lo, hi = float(math.ceil(lo)), float(math.floor(hi))
@@ -308,41 +312,60 @@ def build_problem(
             seen.add(f.name)
             chosen.append(f)
 
+    ranges = dict(ranges or {})
+
+    def registry_factor(name: str, given: Sequence[float] | None = None) -> Factor:
+        return _from_registry(name, given if given is not None else ranges.get(name))
+
     for item in factors:
         if isinstance(item, Factor):
             add(item)
         elif isinstance(item, Mapping):
             if item.get("name") in REGISTRY:  # a registry parameter with some attributes overridden
-                add(Factor.from_record({**_from_registry(item["name"]).to_record(), **dict(item)}))
+                given = (item["lower"], item["upper"]) if item.get("lower") is not None and item.get("upper") is not None \
+                    else None
+                add(Factor.from_record({**registry_factor(item["name"], given).to_record(), **dict(item)}))
             else:
                 add(Factor.from_record(item))
         elif isinstance(item, str):
-            add(_from_registry(item))
+            add(registry_factor(item))
         else:
             raise FactorError(f"a factor is a registry name, a Factor or a dict, not {item!r}")
+    drop = set(exclude)
+    unranged: list[str] = []
+    covered: set[str] = set()  # every name a kind or group brought in, excluded ones included
+
+    def add_all(members: Iterable[str], what: str) -> None:
+        for name in members:
+            covered.add(name)
+            p = REGISTRY[name]
+            if p.type in ("float", "int") and p.sa_bounds is None and name not in ranges and name not in drop:
+                unranged.append(name)
+            elif name not in drop:
+                add(registry_factor(name))
+        if unranged:
+            raise FactorError(f"{what}: {', '.join(unranged)} ha{'s' if len(unranged) == 1 else 've'} no sensitivity "
+                              "range (sa_bounds) in the registry; give each one with --range NAME=LO:HI or leave "
+                              "it out with --exclude")
+
     for kind in kinds:
         if kind not in KINDS:
             raise UnknownFactorError(f"unknown kind {kind!r}; kinds are {list(KINDS)}{_did_you_mean(kind, KINDS)}")
-        for p in REGISTRY.values():
-            if p.kind == kind:
-                add(_from_registry(p.name))
+        add_all((p.name for p in REGISTRY.values() if p.kind == kind), f"kind {kind!r}")
     known_groups = sorted({p.group for p in REGISTRY.values() if p.group})
     for g in groups:
         if g not in known_groups:
             raise UnknownFactorError(f"unknown parameter group {g!r}; groups are {known_groups}"
                                      f"{_did_you_mean(g, known_groups)}")
-        for p in REGISTRY.values():
-            if p.group == g:
-                add(_from_registry(p.name))
-    drop = set(exclude)
-    unknown_drop = drop - seen
+        add_all((p.name for p in REGISTRY.values() if p.group == g), f"group {g!r}")
+    unknown_drop = drop - seen - covered
     if unknown_drop:
         name = sorted(unknown_drop)[0]
         raise UnknownFactorError(f"cannot exclude {name!r}: not among the chosen factors"
                                  f"{_did_you_mean(name, seen)}")
     chosen = [f for f in chosen if f.name not in drop]
     by_name = {f.name: i for i, f in enumerate(chosen)}
-    for name, rng in (ranges or {}).items():
+    for name, rng in ranges.items():
         if name not in by_name:
             raise UnknownFactorError(f"range given for {name!r}, which is not a chosen factor{_did_you_mean(name, by_name)}")
         lo, hi = (float(v) for v in rng)

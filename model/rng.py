@@ -16,12 +16,14 @@ STREAMS = (
     "cadres",  # initial cadres
     "admin",  # administrative tasks pushed down
     "services",  # who is served
-    "attitudes",  # consultation outcomes (implemented or token)
+    "attitudes",  # (reserved: attitudes are deterministic given services and consultations)
     "participation",  # who takes part, volunteering
     "workforce",  # quits, recruitment, hires' attributes
     "budget",  # project arrivals
     "organisations",  # social organisations entering and their ties
     "restructure",  # mergers and re-gridding
+    "migration",  # rural out-migration
+    "panel",  # the residents of the recorded agent panel
 )
 
 

@@ -53,7 +53,7 @@ def simulate(params: Mapping[str, Any] | None = None, *, seed: int, horizon: int
     (:func:`network_snapshot`)."""
     from .model import GovernanceModel
 
-    model = GovernanceModel(rng=seed, horizon=horizon, schedule=schedule, **dict(params or {}))
+    model = GovernanceModel(rng=seed, horizon=horizon, schedule=schedule, agent_data=False, **dict(params or {}))
     model.run_model()
     series = model.recorder.arrays()
     result = RunResult(series, summarise(series), dict(model.p))
@@ -69,49 +69,51 @@ simulate.output_metadata = output_metadata  # the engine stores the output decla
 def network_snapshot(model, community: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Nodes and edges of one community (residents, grid workers, other cadres, organisations)
     within its street's governance hierarchy, in the form of the store's ``network_snapshot``
-    and ``network_edges`` tables (docs/ARCHITECTURE.md)."""
+    and ``network_edges`` tables (docs/ARCHITECTURE.md). Residents who moved away are left out."""
     from . import tables as T
-    from .agents import SocialOrganisation
 
+    res, po, com, grids = model.residents, model.posts, model.communities, model.grids
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
-    street = int(model.com.street[community])
-    grids = np.flatnonzero(model.grid_community == community)
-    first_grid = int(grids[0]) if len(grids) else 0
+    street = int(com.street[community])
+    gids = np.flatnonzero(grids.community == community)
+    first_grid = int(gids[0]) if len(gids) else 0
 
     def node(name, kind, comm=None, grid=None, participated=None):
         nodes.append(dict(community=comm, node=name, kind=kind, grid=grid, participated=participated))
 
     node(f"street:{street}", "street_office")
-    for c in np.flatnonzero(model.com.street == street):
+    for c in np.flatnonzero(com.street == street):
         node(f"community:{int(c)}", "community", int(c))
         edges.append(dict(source=f"street:{street}", target=f"community:{int(c)}", kind="hierarchy"))
-    for g in grids:
+    for g in gids:
         node(f"grid:{int(g)}", "grid", community, int(g) - first_grid)
         edges.append(dict(source=f"community:{community}", target=f"grid:{int(g)}", kind="hierarchy"))
-    members = np.flatnonzero(model.res_community == community)
+    members = np.flatnonzero((res.community == community) & res.present)
     for i in members:
-        node(f"r{i}", "resident", community, int(model.res_grid[i]) - first_grid, bool(model.res_part[i]))
+        node(f"r{i}", "resident", community, int(res.grid[i]) - first_grid, bool(res.participated[i]))
     sub = model.ties[members][:, members].tocoo()
     for a, b in zip(sub.row, sub.col):
         if a < b:
             edges.append(dict(source=f"r{members[a]}", target=f"r{members[b]}", kind="social"))
-    for slot in np.flatnonzero(model.post_filled & (model.post_community == community)):
-        g = int(model.post_grid[slot])
-        if model.post_role[slot] == T.GRID_WORKER:
+    for slot in np.flatnonzero(po.filled & (po.community == community)):
+        g = int(po.grid[slot])
+        if po.role[slot] == T.GRID_WORKER:
             node(f"p{slot}", "grid_worker", community, g - first_grid)
             edges.append(dict(source=f"grid:{g}", target=f"p{slot}", kind="hierarchy"))
-            for i in members[(model.res_grid[members] == g) & model.res_contacted[members]]:
+            for i in members[(res.grid[members] == g) & res.contacted[members]]:
                 edges.append(dict(source=f"p{slot}", target=f"r{i}", kind="service"))
         else:
             node(f"p{slot}", "cadre", community)
             edges.append(dict(source=f"community:{community}", target=f"p{slot}", kind="hierarchy"))
-    for org in model.org_graph:
-        if isinstance(org, SocialOrganisation) and model.org_graph.has_edge(org, community):
-            node(f"o{org.unique_id}", "social_org", community)
-            for c in model.org_graph.neighbors(org):
-                if int(model.com.street[c]) == street:
-                    edges.append(dict(source=f"o{org.unique_id}", target=f"community:{int(c)}", kind="service"))
+    links = model.links
+    tied = set(links.org[links.community == community].tolist())
+    for o in sorted(tied):
+        agent = model.org_agents[o]
+        node(f"o{agent.unique_id}", "social_org", community)
+        for c in links.community[links.org == o].tolist():
+            if int(com.street[c]) == street:
+                edges.append(dict(source=f"o{agent.unique_id}", target=f"community:{int(c)}", kind="service"))
     node_df = pd.DataFrame(nodes, columns=["community", "node", "kind", "grid", "participated"])
     node_df["community"] = node_df["community"].astype("Int64")
     node_df["grid"] = node_df["grid"].astype("Int64")

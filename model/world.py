@@ -9,15 +9,12 @@ survives restructuring and the social network never has to be rebuilt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import scipy.sparse as sp
 
 from . import tables as T
 
 __all__ = [
-    "Communities",
     "build_communities",
     "build_residents",
     "assign_grids",
@@ -25,21 +22,8 @@ __all__ = [
 ]
 
 
-@dataclass
-class Communities:
-    street: np.ndarray  # int32 [C]
-    urban: np.ndarray  # bool [C]
-    start: np.ndarray  # int64 [C] first resident index
-    size: np.ndarray  # int64 [C] residents
-    radius: np.ndarray  # float [C] km
-    facility: np.ndarray  # float [C] m² of office/service floor area
-
-    @property
-    def n(self) -> int:
-        return len(self.street)
-
-
-def build_communities(p: dict, rng: np.random.Generator) -> Communities:
+def build_communities(p: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Street, urban/rural, resident ranges, service radius and floor area of each community."""
     n_streets, per_street = p["n_streets"], p["communities_per_street"]
     C = n_streets * per_street
     street = np.repeat(np.arange(n_streets, dtype=np.int32), per_street)
@@ -57,19 +41,19 @@ def build_communities(p: dict, rng: np.random.Generator) -> Communities:
     radius_mean = np.where(urban, p["service_radius_urban"], p["service_radius_rural"])
     radius = radius_mean * rng.uniform(0.6, 1.4, C)
     # Floor area: lognormal around the mean (sigma 0.55 gives ≈ 81 % of urban communities
-    # ≥ 300 m² at a mean of 560 m², DIGEST §3).
+    # ≥ 300 m² at a mean of 560 m², Report §3).
     area_mean = np.where(urban, p["facility_area_mean_urban"], p["facility_area_mean_rural"])
     sig = 0.55
     facility = area_mean * rng.lognormal(-0.5 * sig**2, sig, C)
-    return Communities(street, urban, start, size, radius, facility)
+    return {"street": street, "urban": urban, "start": start, "size": size, "radius": radius, "facility": facility}
 
 
 def facility_standard(urban: np.ndarray) -> np.ndarray:
-    """Floor-area standard: 300 m² urban (DIGEST §3), 200 m² rural (DIGEST §1)."""
-    return np.where(urban, 300.0, 200.0)
+    """Floor-area standard: 300 m² urban (Report §3), 200 m² rural (Report §1)."""
+    return np.where(urban, T.FACILITY_STANDARD_URBAN, T.FACILITY_STANDARD_RURAL)
 
 
-def build_residents(comm: Communities, p: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def build_residents(comm, p: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Households and residents, sorted by community and household."""
     N = int(comm.size.sum())
     community = np.repeat(np.arange(comm.n, dtype=np.int32), comm.size)
@@ -96,7 +80,7 @@ def build_residents(comm: Communities, p: dict, rng: np.random.Generator) -> dic
     }
 
 
-def assign_grids(household: np.ndarray, comm: Communities, grid_households: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def assign_grids(household: np.ndarray, comm, grid_households: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split each community's households into round(households / grid_households) consecutive grids.
 
     Returns (grid of each resident, community of each grid, households of each grid).
@@ -126,7 +110,28 @@ def _ranges(start: np.ndarray, size: np.ndarray, owner: np.ndarray, rng: np.rand
     return start[owner] + np.floor(rng.random(len(owner)) * size[owner]).astype(np.int64)
 
 
-def small_world_ties(res: dict, grid: np.ndarray, comm: Communities, p: dict, rng: np.random.Generator) -> sp.csr_array:
+def _same_age(src: np.ndarray, dst: np.ndarray, group: np.ndarray, age: np.ndarray, homophily: float,
+              rng: np.random.Generator) -> np.ndarray:
+    """Redraw each target in ``dst`` with probability ``homophily`` as a uniform member of the
+    source's group (grid or community) of the source's age group; groups without such a
+    member keep the uniform draw. Two uniforms per tie, whatever the homophily, so the
+    network stream's draws do not depend on it."""
+    u = rng.random((2, len(src)))
+    if not len(src):
+        return dst
+    key = group.astype(np.int64) * 3 + age
+    order = np.argsort(key, kind="stable")
+    n_keys = int(key.max()) + 1
+    size = np.bincount(key, minlength=n_keys)
+    start = np.concatenate(([0], np.cumsum(size)[:-1]))
+    k = key[src]
+    pick = (u[0] < homophily) & (size[k] > 0)
+    chosen = order[np.minimum(start[k] + np.floor(u[1] * size[k]).astype(np.int64), len(order) - 1)]
+    return np.where(pick, chosen, dst)
+
+
+def small_world_ties(res: dict, grid: np.ndarray, comm, p: dict, rng: np.random.Generator,
+                     *, homophily: float = 0.0) -> sp.csr_array:
     """Resident social network as a symmetric 0/1 CSR adjacency matrix.
 
     - household members are fully tied;
@@ -134,7 +139,9 @@ def small_world_ties(res: dict, grid: np.ndarray, comm: Communities, p: dict, rn
       neighbours (residents are ordered by household, so ring neighbours are next-door
       neighbours) with each tie rewired to a random grid member with probability ``tie_rewire``;
     - ``cross_grid_ties`` extra ties per resident to random members of the same community;
-    - ``cross_community_ties`` extra ties per resident to random residents of the same street.
+    - ``cross_community_ties`` extra ties per resident to random residents of the same street;
+    - age homophily (McPherson et al. 2001): a rewired or cross-grid tie goes to a member of
+      the source's own age group with probability ``homophily``.
     """
     N = len(grid)
     idx = np.arange(N, dtype=np.int64)
@@ -156,6 +163,8 @@ def small_world_ties(res: dict, grid: np.ndarray, comm: Communities, p: dict, rn
     rewire = rng.random(len(src)) < p["tie_rewire"]
     dst = dst.copy()
     dst[rewire] = _ranges(g_start, g_size, grid[src[rewire]], rng)
+    age = res["age"]
+    dst[rewire] = _same_age(src[rewire], dst[rewire], grid, age, homophily, rng)
     hh = res["household"]
     hs_src, hs_dst = [], []
     for o in range(1, 12):
@@ -171,6 +180,7 @@ def small_world_ties(res: dict, grid: np.ndarray, comm: Communities, p: dict, rn
     k_cg = rng.poisson(p["cross_grid_ties"] / 2.0, N)
     cg_src = np.repeat(idx, k_cg)
     cg_dst = _ranges(comm.start, comm.size, res["community"][cg_src], rng)
+    cg_dst = _same_age(cg_src, cg_dst, res["community"], age, homophily, rng)
     # ties across communities of the same street
     street_of = comm.street[res["community"]]
     n_streets = int(comm.street.max()) + 1

@@ -1,5 +1,5 @@
 """Behaviour of GovernanceModel: reproducibility, common random numbers, Mesa compatibility,
-schedules and restructuring."""
+the burn-in, schedules and restructuring."""
 
 import mesa
 import networkx as nx
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from model import tables as T
-from model.agents import Cadre, SocialOrganisation, StreetOffice
+from model.agents import Cadre, Resident, SocialOrganisation, StreetOffice
 from model.model import GovernanceModel
 from model.outputs import OUTPUTS
 from model.run import network_snapshot, simulate
@@ -30,8 +30,40 @@ def test_series_has_every_declared_output_for_each_month(baseline_run):
     assert set(baseline_run.summary) == set(OUTPUTS)
     df = baseline_run.frame()
     assert df.shape == (121, len(OUTPUTS) + 1)
-    for name in ("participation_rate", "admin_share", "vacancy_rate", "service_coverage", "satisfied_share"):
-        assert ((df[name] >= 0) & (df[name] <= 1)).all(), name
+    for name, o in OUTPUTS.items():
+        if o.unit in ("share", "0-1"):
+            assert ((df[name] >= 0) & (df[name] <= 1)).all(), name
+        assert np.isfinite(df[name]).all(), name
+
+
+def test_month_zero_is_a_real_month_after_the_burn_in(baseline_run):
+    """Month 0 is the last burn-in month: its flows (services, wages, spending) are that
+    month's, not zeros, so series do not jump at month 0."""
+    ts = baseline_run.timeseries
+    for name in ("service_coverage", "wage_bill", "spending_total", "admin_tasks", "participation_rate"):
+        assert ts[name][0] > 0, name
+        assert abs(ts[name][0] - ts[name][1:13].mean()) < 0.5 * ts[name][1:13].mean() + 1e-9, name
+
+
+def test_burn_in_runs_before_month_zero_and_is_not_counted_or_recorded():
+    m = GovernanceModel(rng=4, horizon=3, burn_in=12)
+    assert m.month == 0 and m.steps == 0
+    assert len(m.datacollector.get_model_vars_dataframe()) == 1
+    assert m.posts.tenure[m.posts.filled].min() >= 0
+    no_burn = GovernanceModel(rng=4, horizon=3, burn_in=0)
+    assert no_burn.month == 0
+    # the burn-in moved the state on: tenures have grown by the burn-in months
+    assert m.posts.tenure[m.posts.filled].mean() != no_burn.posts.tenure[no_burn.posts.filled].mean()
+
+
+def test_burn_in_runs_under_month_zero_settings_and_scheduled_changes_wait_for_their_month():
+    m = GovernanceModel(rng=2, horizon=30, burn_in=24, task_access_list=0.3,
+                        schedule=[(0, "decision_authority", 0.9), (12, "pay_director", 2500.0)])
+    assert m.p["task_access_list"] == 0.3
+    assert m.p["decision_authority"] == 0.9  # a month-0 change applies at the end of the burn-in
+    assert m.p["pay_director"] == 500.0
+    m.run_for(12)
+    assert m.p["pay_director"] == 2500.0
 
 
 def test_networks_and_world_come_from_the_seed_only():
@@ -40,20 +72,19 @@ def test_networks_and_world_come_from_the_seed_only():
     c = GovernanceModel(rng=4, horizon=1)
     assert (a.ties != b.ties).nnz == 0
     assert a.ties.shape != c.ties.shape or (a.ties != c.ties).nnz > 0
-    for name in ("res_age", "res_household", "res_grid", "res_stake", "res_trust", "res_efficacy", "res_needs"):
-        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for name in ("age_group", "household", "grid", "stake", "migrant", "activist", "needs", "propensity"):
+        assert np.array_equal(getattr(a.residents, name), getattr(b.residents, name)), name
 
 
 def test_crn_a_policy_in_one_process_leaves_other_streams_untouched():
-    """Changing the task access list (admin process) or the budget regime (budget process)
-    changes nothing about how many draws the participation, services or attitudes streams
-    consume: those processes see the same random numbers in both runs."""
+    """Changing the task access list (admin) or the budget regime (budget) does not change how
+    many draws the other processes consume."""
     a = GovernanceModel(rng=5, horizon=24)
     b = GovernanceModel(rng=5, horizon=24, task_access_list=0.6, budget_regime="stable")
     for _ in range(24):
         a.step()
         b.step()
-        for stream in ("participation", "services", "attitudes", "network", "residents", "structure"):
+        for stream in ("participation", "services", "network", "residents", "structure", "migration", "workforce"):
             assert a.streams[stream].bit_generator.state == b.streams[stream].bit_generator.state, stream
     assert a.streams["admin"].bit_generator.state != b.streams["admin"].bit_generator.state
 
@@ -67,8 +98,8 @@ def test_crn_makes_paired_differences_less_noisy_than_independent_ones():
     assert np.var(paired) < np.var(unpaired)
 
 
-def test_is_a_normal_mesa_model():
-    m = GovernanceModel(rng=1, horizon=6)
+def test_is_a_normal_mesa_model_with_agent_data():
+    m = GovernanceModel(rng=1, horizon=6, panel_size=20)
     assert isinstance(m, mesa.Model)
     m.run_for(2)
     assert m.steps == 2 and m.month == 2
@@ -76,24 +107,36 @@ def test_is_a_normal_mesa_model():
     assert m.month == 6 and not m.running
     df = m.datacollector.get_model_vars_dataframe()
     assert len(df) == 7 and "participation_rate" in df
-    # the four agent types
-    assert len(m.agents_by_type[Cadre]) == int(m.post_filled.sum())
+    assert len(m.agents_by_type[Cadre]) == int(m.posts.filled.sum())
     assert len(m.agents_by_type[StreetOffice]) == 1
     assert all(isinstance(o, SocialOrganisation) for o in m.organisations)
+    agents = m.datacollector.get_agent_vars_dataframe()
+    assert set(agents["agent_type"]) == {"Cadre", "Resident"}
+    last = agents.loc[6]
+    assert (last["agent_type"] == "Cadre").sum() == int(m.posts.filled.sum())
+    assert (last["agent_type"] == "Resident").sum() == 20
+    cadres = m.datacollector.get_agenttype_vars_dataframe(Cadre)
+    assert {"role", "burnout", "tenure"} <= set(cadres.columns) and "trust" not in cadres.columns
     residents = m.resident_agents()
     assert len(residents) == m.n_residents
     r = residents.to_list()[10]
-    assert r.community == m.res_community[10] and r.age_group in T.AGE_GROUPS
+    assert isinstance(r, Resident) and r.community == m.residents.community[10] and r.age_label in T.AGE_GROUPS
     cad = next(iter(m.cadres))
-    assert cad.role in T.ROLES and cad.origin in T.ORIGINS and cad.pay >= 0
+    assert cad.role_label in T.ROLES and cad.origin_label in T.ORIGINS and cad.pay >= 0
+
+
+def test_simulate_records_no_agent_data():
+    m = GovernanceModel(rng=1, horizon=2, agent_data=False)
+    m.run_model()
+    with pytest.raises(ValueError, match="agent_data=True"):
+        m.datacollector.get_agent_vars_dataframe()
 
 
 def test_mesa_batch_run_drives_the_model_with_keyword_parameters():
     results = mesa.batch_run(GovernanceModel, parameters={"horizon": 3, "pay_director": [500.0, 2500.0]},
                              rng=[1], max_steps=3, data_collection_period=-1, number_processes=1,
                              display_progress=False)
-    assert len(results) == 2
-    assert {r["pay_director"] for r in results} == {500.0, 2500.0}
+    assert {r["pay_director"] for r in results} >= {500.0, 2500.0}
     assert all("participation_rate" in r for r in results)
 
 
@@ -124,19 +167,19 @@ def test_scheduled_change_takes_effect_at_its_month():
 def test_merger_restructures_posts_and_keeps_agents_consistent():
     m = GovernanceModel(rng=4, horizon=40, communities_per_street=10, schedule=[(12, "merge_rate", 0.7)])
     m.run_for(11)
-    before_posts, before_radius = m.n_posts, m.com.radius.mean()
+    before_posts, before_radius = m.posts.n, m.communities.radius.mean()
     m.step()
-    assert m.com.n == 3
-    assert m.n_posts < before_posts
-    assert m.com.radius.mean() > before_radius
-    assert set(np.unique(m.res_community)) == {0, 1, 2}
-    assert np.all(np.diff(m.res_community) >= 0)  # residents stay contiguous by community
+    assert m.communities.n == 3 and m.communities.units.sum() == 10
+    assert m.posts.n < before_posts
+    assert m.communities.radius.mean() > before_radius
+    assert set(np.unique(m.residents.community)) == {0, 1, 2}
+    assert np.all(np.diff(m.residents.community) >= 0)  # residents stay contiguous by community
     m.run_for(10)
     cadres = m.agents_by_type[Cadre]
-    assert len(cadres) == int(m.post_filled.sum())
-    assert sorted(c.slot for c in cadres) == sorted(np.flatnonzero(m.post_filled).tolist())
-    for c in m.organisations:
-        assert all(0 <= k < m.com.n for k in c.communities)
+    assert len(cadres) == int(m.posts.filled.sum())
+    assert sorted(c.slot for c in cadres) == sorted(np.flatnonzero(m.posts.filled).tolist())
+    for org in m.organisations:
+        assert all(0 <= k < m.communities.n for k in org.communities)
     with pytest.raises(ValueError, match="cannot fall"):
         GovernanceModel(rng=1, horizon=5, merge_rate=0.5, schedule=[(2, "merge_rate", 0.2)]).run_model()
 
@@ -144,11 +187,12 @@ def test_merger_restructures_posts_and_keeps_agents_consistent():
 def test_grid_size_lever_changes_the_number_of_grid_workers():
     m = GovernanceModel(rng=1, horizon=10, residents_per_community=3000, grid_households=600,
                         schedule=[(5, "grid_households", 300)])
-    g0 = len(m.grid_community)
+    g0 = m.grids.n
     m.run_model()
-    assert len(m.grid_community) > g0
-    assert int(m.post_is_grid.sum()) == len(m.grid_community)
-    assert set(m.post_grid[m.post_is_grid]) == set(range(len(m.grid_community)))
+    assert m.grids.n > g0
+    grid_posts = m.posts.role == T.GRID_WORKER
+    assert int(grid_posts.sum()) == m.grids.n
+    assert set(m.posts.grid[grid_posts]) == set(range(m.grids.n))
 
 
 def test_hierarchy_and_organisation_graphs():
@@ -156,7 +200,7 @@ def test_hierarchy_and_organisation_graphs():
     H = m.hierarchy
     assert isinstance(H, nx.DiGraph) and nx.is_arborescence(H)
     assert sum(1 for _, d in H.nodes(data=True) if d["kind"] == "community") == 6
-    assert nx.is_bipartite(m.org_graph)
+    assert nx.is_bipartite(m.org_graph) and m.org_graph.number_of_edges() == m.links.n
     G = m.social_graph
     assert G.number_of_nodes() == m.n_residents and G.number_of_edges() == m.ties.nnz // 2
     nodes, edges = network_snapshot(m, community=0)
@@ -165,10 +209,10 @@ def test_hierarchy_and_organisation_graphs():
     assert {"social", "hierarchy"} <= set(edges["kind"])
 
 
-def test_small_world_matches_watts_strogatz_statistics():
-    m = GovernanceModel(rng=9, horizon=1, residents_per_community=3000, communities_per_street=1,
+def test_small_world_matches_watts_strogatz_statistics_without_homophily():
+    m = GovernanceModel(rng=9, horizon=1, burn_in=0, residents_per_community=3000, communities_per_street=1,
                         grid_households=3000, cross_grid_ties=0.0, cross_community_ties=0.0,
-                        household_size_rural=1.0, social_degree=6, tie_rewire=0.1)
+                        household_size_rural=1.0, social_degree=6, tie_rewire=0.1, mech_homophily=False)
     G = m.social_graph
     ref = nx.watts_strogatz_graph(m.n_residents, 6, 0.1, seed=1)
     assert abs(np.mean([d for _, d in G.degree()]) - 6.0) < 0.2
@@ -186,5 +230,5 @@ def test_restructuring_keeps_time_use_outputs_continuous():
     """A restructuring month still reports the administrative share of the new posts."""
     for change in ((24, "first_secretary", True), (24, "merge_rate", 0.7), (24, "grid_households", 300)):
         ts = simulate(seed=3, horizon=30, schedule=[change]).timeseries
-        assert ts["admin_share"][24] > 0.3, change
+        assert ts["admin_share"][24] > 0.1, change
         assert abs(ts["admin_share"][24] - ts["admin_share"][23]) < 0.25, change

@@ -10,6 +10,8 @@ def test_every_parameter_is_fully_declared():
     for p in REGISTRY.values():
         assert p.kind in KINDS
         assert p.meaning and p.source, p.name
+        assert p.sa_bounds is None or p.sa_source, p.name
+        assert "../" not in p.source and "DIGEST" not in p.source, p.name  # the project stands alone
         if p.type in ("float", "int"):
             assert p.bounds is not None, p.name
             lo, hi = p.bounds
@@ -22,7 +24,7 @@ def test_every_parameter_is_fully_declared():
 
 def test_defaults_resolve_to_themselves():
     assert resolve({}) == defaults()
-    assert set(names("policy")) | set(names("uncertainty")) | set(names("structural")) == set(REGISTRY)
+    assert set().union(*(names(k) for k in KINDS)) == set(REGISTRY)
 
 
 def test_unknown_name_suggests_close_names():
@@ -71,6 +73,7 @@ def test_schedule_forms_are_normalised_and_sorted():
     [
         ((-1, "pay_director", 1.0), "month"),
         ((3, "n_streets", 2), "structural"),
+        ((3, "mech_elections", False), "mechanism"),
         ((3, "pay_directr", 2.0), "did you mean"),
         ({"month": 3, "name": "pay_director"}, "month, name, value"),
         ((3, "pay_director"), "(month, name, value)"),
@@ -81,3 +84,21 @@ def test_bad_schedule_entries(entry, fragment):
         normalise_schedule([entry], where="s.toml ")
     assert fragment in str(err.value)
     assert "schedule[0]" in str(err.value)
+
+
+def test_every_mechanism_has_a_switch_that_defaults_on():
+    switches = [p for p in REGISTRY.values() if p.kind == "mechanism"]
+    assert len(switches) >= 15
+    assert all(p.type == "bool" and p.default is True and p.name.startswith("mech_") for p in switches)
+
+
+def test_calibrated_values_name_their_target():
+    from model.targets import TARGETS
+
+    fitted = [p for p in REGISTRY.values() if p.calibrated]
+    assert fitted
+    for p in fitted:
+        for name in p.calibrated.split(", "):
+            assert name in TARGETS, (p.name, name)
+            assert TARGETS[name].role == "calibration", (p.name, name)
+        assert p.source.startswith("fitted"), p.name

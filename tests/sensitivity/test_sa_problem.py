@@ -18,25 +18,46 @@ from experiments.sensitivity_design import (
 from model.parameters import REGISTRY
 
 
-def test_ranges_come_from_sa_bounds_then_bounds():
+def test_ranges_come_from_sa_bounds_or_the_user_never_from_validity_bounds():
     prob = build_problem(["gamma0", "kappa_trust", "budget_regime", "n_platforms", "disclosure"])
     f = {x.name: x for x in prob.factors}
     assert (f["gamma0"].lower, f["gamma0"].upper) == REGISTRY["gamma0"].sa_bounds
-    assert REGISTRY["kappa_trust"].sa_bounds is None
-    assert (f["kappa_trust"].lower, f["kappa_trust"].upper) == REGISTRY["kappa_trust"].bounds
+    assert (f["kappa_trust"].lower, f["kappa_trust"].upper) == REGISTRY["kappa_trust"].sa_bounds
     assert f["budget_regime"].choices == REGISTRY["budget_regime"].choices
-    assert f["n_platforms"].type == "int" and f["n_platforms"].levels == 12
+    lo, hi = REGISTRY["n_platforms"].sa_bounds
+    assert f["n_platforms"].type == "int" and f["n_platforms"].levels == hi - lo + 1
     assert f["disclosure"].levels == 2
     assert all(x.registry for x in prob.factors)
+    # a numeric parameter without an SA range is refused unless the user gives one
+    bare = next(p.name for p in REGISTRY.values() if p.type == "float" and p.sa_bounds is None)
+    with pytest.raises(FactorError, match=f"no sensitivity range.*--range {bare}=LO:HI"):
+        build_problem([bare])
+    given = build_problem([bare], ranges={bare: (REGISTRY[bare].bounds[0], REGISTRY[bare].default)})
+    assert given.factors[0].upper == REGISTRY[bare].default
+    as_dict = build_problem([{"name": bare, "lower": REGISTRY[bare].bounds[0], "upper": REGISTRY[bare].default}])
+    assert as_dict.factors[0].upper == REGISTRY[bare].default
+
+
+def test_every_uncertainty_and_numeric_lever_has_a_sourced_sa_range():
+    for p in REGISTRY.values():
+        if p.kind == "uncertainty" or (p.kind == "policy" and p.type in ("int", "float")):
+            assert p.sa_bounds is not None and p.sa_source, p.name
+            lo, hi = p.sa_bounds
+            assert p.bounds[0] <= lo < hi <= p.bounds[1], p.name
 
 
 def test_choose_by_kind_and_group_without_duplicates():
-    prob = build_problem(["beta0"], kinds=["uncertainty"], groups=["pay"], exclude=["gamma0"])
+    unranged = [p.name for p in REGISTRY.values() if p.group == "pay" and p.type != "bool" and p.type != "choice"
+                and p.sa_bounds is None]
+    assert unranged  # the test needs a group with parameters lacking an SA range
+    with pytest.raises(FactorError, match="no sensitivity range"):
+        build_problem(["beta0"], kinds=["uncertainty"], groups=["pay"])
+    prob = build_problem(["beta0"], kinds=["uncertainty"], groups=["pay"], exclude=["gamma0", *unranged])
     names = prob.names
     expected = [p.name for p in REGISTRY.values() if p.kind == "uncertainty" and p.name != "gamma0"]
     assert names[0] == "beta0" and len(names) == len(set(names))
     assert set(expected) <= set(names)
-    assert {p.name for p in REGISTRY.values() if p.group == "pay"} <= set(names)
+    assert {p.name for p in REGISTRY.values() if p.group == "pay"} - set(unranged) - {"gamma0"} <= set(names)
     assert "gamma0" not in names
 
 
