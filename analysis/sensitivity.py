@@ -43,6 +43,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.store import AnalysisError, StoreLockedError, StoreNotFoundError
+from govsim.storelock import StoreBusyError, connect
+
 __all__ = [
     "INDEX_COLUMNS",
     "METHODS",
@@ -72,7 +75,7 @@ INDEX_COLUMNS = ["experiment_id", "analysis_id", "method", "output", "statistic"
 _PERIOD = re.compile(r"^(summary|yearly|year_(\d+)|months_(\d+)_(\d+))$")
 
 
-class SensitivityAnalysisError(ValueError):
+class SensitivityAnalysisError(AnalysisError, ValueError):
     """A sensitivity analysis that cannot be done as asked."""
 
 
@@ -101,12 +104,11 @@ def _connect(store: StoreLike, *, write: bool = False) -> Iterator[duckdb.DuckDB
         return
     path = Path(store)
     if not path.is_file():
-        raise FileNotFoundError(f"results store not found: {path}")
-    try:
-        con = duckdb.connect(str(path), read_only=not write)
-    except duckdb.IOException as err:
-        raise SensitivityAnalysisError(f"cannot open the results store {path} ({err}); is a batch still "
-                                       "writing to it?") from err
+        raise StoreNotFoundError(f"results store not found: {path} (run an experiment first, or pass --store)")
+    try:  # a batch writing to the store holds it only while it commits
+        con = connect(path, read_only=not write)
+    except StoreBusyError as err:
+        raise StoreLockedError(str(err)) from err
     try:
         yield con
     finally:

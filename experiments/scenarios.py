@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govsim.errors import GovsimError
+
 __all__ = ["SCENARIO_DIR", "TOP_KEYS", "Scenario", "ScenarioError", "list_scenarios", "load_many", "load_scenario"]
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -38,7 +40,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 MAX_SEED = 2**63 - 1
 
 
-class ScenarioError(ValueError):
+class ScenarioError(GovsimError, ValueError):
     """A scenario file that cannot be used: names the file, key, value and what is allowed."""
 
     def __init__(self, file: str, key: str, value: Any, problem: str, allowed: str = "") -> None:

@@ -26,6 +26,8 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from govsim.errors import GovsimError
+
 from .sensitivity_design import (
     DESIGN_METHODS,
     Design,
@@ -54,7 +56,7 @@ MODEL_TARGET = "model.run:simulate"
 MORRIS_SAMPLE_LIMIT = 2_000_000  # unit-sample values kept in the spec for the Morris estimator
 
 
-class SensitivityError(ValueError):
+class SensitivityError(GovsimError, ValueError):
     """A sensitivity experiment that cannot be run or extended as asked."""
 
 
@@ -279,20 +281,34 @@ def _ranges(values: Sequence[str] | None) -> dict[str, tuple[float, float]]:
     return out
 
 
+_FACTOR_FORMS = "NAME=LO:HI (float), NAME=int:LO:HI, NAME=bool or NAME=a|b|c (choice)"
+
+
 def _explicit(values: Sequence[str] | None) -> list[dict[str, Any]]:
+    """Explicit factors of ``--factor``: ``x=0:1`` or ``x=float:0:1``, ``n=int:1:10``,
+    ``flag=bool``, ``mode=a|b|c``."""
     out = []
     for item in _split(values):
         name, sep, rng = item.partition("=")
         if not sep or not name:
-            raise SensitivityError(f"--factor {item!r}: expected NAME=LO:HI or NAME=a|b|c")
+            raise SensitivityError(f"--factor {item!r}: expected {_FACTOR_FORMS}")
         if "|" in rng:
             out.append({"name": name, "type": "choice", "choices": rng.split("|")})
             continue
+        if rng == "bool":
+            out.append({"name": name, "type": "bool"})
+            continue
+        parts = rng.split(":")
+        kind = parts.pop(0) if parts and parts[0] in ("int", "float") else "float"
         try:
-            lo, hi = (float(v) for v in rng.split(":"))
+            lo, hi = parts
+            if kind == "int":
+                lo_v, hi_v = int(lo), int(hi)
+            else:
+                lo_v, hi_v = float(lo), float(hi)
         except ValueError:
-            raise SensitivityError(f"--factor {item!r}: expected NAME=LO:HI or NAME=a|b|c") from None
-        out.append({"name": name, "lower": lo, "upper": hi})
+            raise SensitivityError(f"--factor {item!r}: expected {_FACTOR_FORMS}") from None
+        out.append({"name": name, "type": kind, "lower": lo_v, "upper": hi_v})
     return out
 
 
@@ -318,8 +334,8 @@ def _add_problem_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--groups", action="append", metavar="GROUPS", help="all parameters of these submodel groups")
     g.add_argument("--exclude", action="append", metavar="NAMES", help="drop these factors again")
     g.add_argument("--factor", action="append", metavar="NAME=LO:HI", dest="explicit",
-                   help="an explicit float factor that is not a model parameter (e.g. x1 of an analytic target); "
-                        "NAME=a|b|c gives a choice factor")
+                   help="a factor that is not a model parameter (e.g. x1 of an analytic target): NAME=LO:HI "
+                        "(float), NAME=int:LO:HI, NAME=bool or NAME=a|b|c (choice)")
     g.add_argument("--range", action="append", metavar="NAME=LO:HI", dest="ranges", help="override a factor range")
     g.add_argument("--dist", action="append", metavar="NAME=DIST[:P1[:P2]]", dest="dists",
                    help="distribution of a float factor: uniform, loguniform, triangular:MODE, normal:MEAN:SD "
@@ -501,27 +517,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _guarded(func):
-    """Turn user errors into a one-line message and exit code 2."""
-    def wrapper(args: argparse.Namespace) -> int:
-        from analysis.sensitivity import SensitivityAnalysisError
-        from model.parameters import ParameterError
-
-        from .engine import ExperimentError
-        from .executors import ExecutorError
-        from .store import StoreError
-        from .worker import TargetError
-
-        try:
-            return func(args)
-        except (FactorError, SensitivityError, SensitivityAnalysisError, FileNotFoundError, ParameterError,
-                ExperimentError, ExecutorError, StoreError, TargetError) as err:
-            print(f"govsim sensitivity: error: {err}", file=sys.stderr)
-            return 2
-    wrapper.__name__ = func.__name__
-    return wrapper
-
-
 def register_cli(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``sensitivity`` (with plan, run, extend, analyze, export) to a subparsers object."""
     p = subparsers.add_parser("sensitivity", help="global sensitivity analysis (Sobol', Morris, eFAST, Latin)",
@@ -532,7 +527,7 @@ def register_cli(subparsers: Any) -> argparse.ArgumentParser:
 
     q = sub.add_parser("plan", help="show the factors and design size; runs nothing")
     _add_problem_args(q)
-    q.set_defaults(func=_guarded(_cmd_plan))
+    q.set_defaults(func=_cmd_plan)
 
     r = sub.add_parser("run", help="run a design (resumable) and analyse it")
     _add_problem_args(r)
@@ -543,7 +538,7 @@ def register_cli(subparsers: Any) -> argparse.ArgumentParser:
     r.add_argument("--until-width", type=float, default=None, metavar="W",
                    help="Sobol': double N (nested) until the widest 95 %% CI of S1/ST over --outputs is below W")
     r.add_argument("--max-n", type=int, default=4096, help="upper limit of N for --until-width")
-    r.set_defaults(func=_guarded(_cmd_run))
+    r.set_defaults(func=_cmd_run)
 
     e = sub.add_parser("extend", help="add base rows to a Sobol' design (nested; default doubles N)")
     e.add_argument("experiment")
@@ -552,29 +547,28 @@ def register_cli(subparsers: Any) -> argparse.ArgumentParser:
     e.add_argument("--workers", type=int, default=None)
     e.add_argument("--no-progress", dest="progress", action="store_false")
     _store_arg(e)
-    e.set_defaults(func=_guarded(_cmd_extend))
+    e.set_defaults(func=_cmd_extend)
 
     a = sub.add_parser("analyze", help="compute indices from the store and save them")
     a.add_argument("experiment", nargs="?", default=None, help="default: the latest sensitivity experiment")
     _add_analysis_args(a)
     _store_arg(a)
-    a.set_defaults(func=_guarded(_cmd_analyze))
+    a.set_defaults(func=_cmd_analyze)
 
     x = sub.add_parser("export", help="write saved indices to .csv or .parquet")
     x.add_argument("out")
     x.add_argument("--experiment", default=None)
     x.add_argument("--analysis", default=None)
     _store_arg(x)
-    x.set_defaults(func=_guarded(_cmd_export))
+    x.set_defaults(func=_cmd_export)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m experiments.sensitivity ...`` (same as ``govsim sensitivity ...``)."""
-    parser = argparse.ArgumentParser(prog="govsim")
-    register_cli(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["sensitivity", *(sys.argv[1:] if argv is None else argv)])
-    return int(args.func(args))
+    from .cli import main as govsim_main
+
+    return govsim_main(["sensitivity", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from govsim.errors import GovsimError
+
 __all__ = [
     "DESIGN_METHODS",
     "DISTRIBUTIONS",
@@ -54,7 +56,7 @@ FACTOR_TYPES = ("float", "int", "bool", "choice")
 GROUP_BY = (None, "group", "kind")
 
 
-class FactorError(ValueError):
+class FactorError(GovsimError, ValueError):
     """A sensitivity factor that cannot be used as given (range, type, distribution)."""
 
 
