@@ -29,6 +29,7 @@ from typing import Any
 from govsim.errors import GovsimError
 
 from .sensitivity_design import (
+    DEFAULT_QMC_REPLICATES,
     DESIGN_METHODS,
     Design,
     FactorError,
@@ -77,10 +78,11 @@ def plan(*, method: str = "sobol", n: int, seed: int = 1, problem: Problem | Non
          kinds: Iterable[str] = (), groups: Iterable[str] = (), exclude: Iterable[str] = (),
          group_by: str | None = None, ranges: Mapping[str, Sequence[float]] | None = None,
          dists: Mapping[str, Any] | None = None, second_order: bool = True, num_levels: int = 4,
-         M: int = 4) -> Design:
+         M: int = 4, qmc_replicates: int = DEFAULT_QMC_REPLICATES) -> Design:
     """The design a :func:`run` with the same arguments would execute (nothing is run)."""
     prob = _problem(problem, factors, kinds, groups, exclude, group_by, ranges, dists)
-    return make_design(prob, method, n, seed=seed, second_order=second_order, num_levels=num_levels, M=M)
+    return make_design(prob, method, n, seed=seed, second_order=second_order, num_levels=num_levels, M=M,
+                       qmc_replicates=qmc_replicates)
 
 
 def _sens_spec(design: Design, *, replicates: int, root: str | None) -> dict[str, Any]:
@@ -94,6 +96,7 @@ def _sens_spec(design: Design, *, replicates: int, root: str | None) -> dict[str
         "sample_sha256": design.sha256(), "sample_seed": int(design.settings["seed"]),
         "second_order": bool(design.settings.get("second_order", False)),
         "base_offset": int(design.settings.get("base_offset", 0)), "root": root,
+        "qmc_replicates": int(design.settings.get("qmc_replicates", 1)),
         "num_levels": design.settings.get("num_levels"), "M": design.settings.get("M"),
         "unit_mapping": "float: inverse CDF of dist on [lower, upper]; int/bool/choice: level min(floor(u*k), k-1)",
     }
@@ -134,23 +137,27 @@ def run(store: Any, *, method: str = "sobol", n: int, seed: int = 1, problem: Pr
         factors: Any = None, kinds: Iterable[str] = (), groups: Iterable[str] = (), exclude: Iterable[str] = (),
         group_by: str | None = None, ranges: Mapping[str, Sequence[float]] | None = None,
         dists: Mapping[str, Any] | None = None, second_order: bool = True, num_levels: int = 4, M: int = 4,
+        qmc_replicates: int = DEFAULT_QMC_REPLICATES,
         replicates: int = 1, base_params: Mapping[str, Any] | None = None, schedule: Iterable[Any] = (),
-        horizon: int = 120, target: str = MODEL_TARGET, executor: str = "processes", workers: int | None = None,
+        horizon: int = 120, target: Any = MODEL_TARGET, executor: str = "processes", workers: int | None = None,
         timeseries_every: int = 1, progress: bool = True, name: str | None = None, crn: bool = True,
         new: bool = False) -> str:
     """Draw the design, execute it through the experiment engine, return the experiment id.
 
     Factors come from ``problem`` or from ``factors``/``kinds``/``groups`` (see
     :func:`experiments.sensitivity_design.build_problem`). ``n`` is the base sample size
-    (Sobol' base rows, Morris trajectories, eFAST rows per factor, Latin rows). Each unique
-    design point runs ``replicates`` times; with ``crn`` replicate ``r`` shares its seed at
-    every point. Calling again with the same arguments resumes the same experiment.
+    (Sobol' base rows, Morris trajectories, eFAST rows per factor, Latin rows); a Sobol'
+    design splits its n base rows into ``qmc_replicates`` independently scrambled blocks,
+    whose spread gives the indices' intervals. Each unique design point runs
+    ``replicates`` times; with ``crn`` replicate ``r`` shares its seed at every point.
+    Calling again with the same arguments resumes the same experiment.
     """
     if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
         raise SensitivityError(f"replicates must be a whole number ≥ 1, got {replicates!r}")
     prob = _problem(problem, factors, kinds, groups, exclude, group_by, ranges, dists)
     _check_target_factors(prob, target)
-    design = make_design(prob, method, n, seed=seed, second_order=second_order, num_levels=num_levels, M=M)
+    design = make_design(prob, method, n, seed=seed, second_order=second_order, num_levels=num_levels, M=M,
+                         qmc_replicates=qmc_replicates)
     return _execute(store, design, replicates=replicates, seed=seed, base_params=base_params, schedule=schedule,
                     horizon=horizon, target=target, executor=executor, workers=workers,
                     timeseries_every=timeseries_every, progress=progress, name=name or f"sa-{method}", crn=crn,
@@ -198,10 +205,10 @@ def extend(store: Any, experiment_id: str, *, n_more: int | None = None, executo
            workers: int | None = None, progress: bool = True) -> str:
     """Add ``n_more`` base rows (default: as many as there are, doubling N) to a Sobol' design.
 
-    The new rows continue the same scrambled Sobol' sequence, so the extended design equals a
-    design drawn at the larger N; they run as a new experiment that records the root and its
-    base-row offset, and :func:`analysis.sensitivity.analyze` on the root uses every block.
-    Returns the new experiment's id.
+    The new rows continue each replicate's scrambled Sobol' sequence, so the extended design
+    equals a design drawn at the larger N; they run as a new experiment that records the root
+    and its base-row offset, and :func:`analysis.sensitivity.analyze` on the root uses every
+    block. Returns the new experiment's id.
     """
     from analysis.sensitivity import load_design
 
@@ -220,7 +227,7 @@ def extend(store: Any, experiment_id: str, *, n_more: int | None = None, executo
         raise SensitivityError(f"n_more must be ≥ 1, got {n_more}")
     prob = Problem.from_spec(s["problem"])
     design = make_design(prob, "sobol", n_more, seed=int(s["sample_seed"]), second_order=bool(s["second_order"]),
-                         base_offset=current.n)
+                         base_offset=current.n, qmc_replicates=int(s.get("qmc_replicates", 1)))
     return _execute(store, design, replicates=int(root_spec["replicates"]), seed=int(root_spec["seed"]),
                     base_params=root_spec.get("base_params") or {}, schedule=root_spec.get("schedule") or [],
                     horizon=int(root_spec["horizon"]), target=root_spec["target"], executor=executor, workers=workers,
@@ -232,10 +239,13 @@ def extend(store: Any, experiment_id: str, *, n_more: int | None = None, executo
 def run_until(store: Any, *, target_width: float, outputs: Sequence[str], max_n: int = 4096,
               statistics: Sequence[str] = ("S1", "ST"), period: str = "summary", num_resamples: int = 200,
               conf_level: float = 0.95, executor: str = "processes", workers: int | None = None,
-              progress: bool = True, experiment_id: str | None = None, **run_kwargs: Any):
+              progress: bool = True, experiment_id: str | None = None, analysis_seed: int | None = None,
+              **run_kwargs: Any):
     """Run (or continue) a Sobol' design and double its base sample until the widest 95 % CI
     of ``statistics`` over ``outputs`` is below ``target_width`` (full width) or N reaches
-    ``max_n``. Returns ``(root experiment id, indices DataFrame of the last analysis)``.
+    ``max_n``. The intervals are those of :func:`analysis.sensitivity.analyze` (across the
+    design's independent replicates). Returns ``(root experiment id, indices DataFrame of the
+    last analysis)``.
     """
     from analysis.sensitivity import analyze, load_design, max_ci_width
 
@@ -250,7 +260,8 @@ def run_until(store: Any, *, target_width: float, outputs: Sequence[str], max_n:
         raise SensitivityError(f"continuing {experiment_id}: design arguments {sorted(run_kwargs)} are not used")
     while True:
         idx = analyze(store, experiment_id, outputs=outputs, methods=["sobol"], periods=[period],
-                      num_resamples=num_resamples, conf_level=conf_level)
+                      num_resamples=num_resamples, conf_level=conf_level,
+                      **({} if analysis_seed is None else {"seed": analysis_seed}))
         width = max_ci_width(idx, statistics=statistics, period=period)
         n = load_design(store, experiment_id).n
         if progress:
@@ -348,7 +359,11 @@ def _add_problem_args(p: argparse.ArgumentParser) -> None:
                    "eFAST rows per factor, Latin rows)")
     d.add_argument("--no-second-order", dest="second_order", action="store_false")
     d.add_argument("--levels", type=int, default=4, dest="num_levels", help="Morris grid levels")
-    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--qmc-replicates", type=int, default=DEFAULT_QMC_REPLICATES, metavar="R",
+                   help=f"Sobol': independently scrambled replicates the N base rows are split into; their "
+                        f"spread gives the intervals (default {DEFAULT_QMC_REPLICATES}; 1 = one sequence, "
+                        "bootstrap intervals)")
+    d.add_argument("--seed", type=int, default=1, help="seed of the design (sampling)")
 
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
@@ -363,13 +378,19 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", default=None)
 
 
-def _add_analysis_args(p: argparse.ArgumentParser) -> None:
+def _add_analysis_args(p: argparse.ArgumentParser, *, seed_flag: str = "--seed") -> None:
+    p.add_argument(seed_flag, type=int, default=None, dest="analysis_seed", metavar="S",
+                   help="seed of the analysis (bootstrap resamples); default: a fixed seed, recorded with the "
+                        "analysis, so the same analysis gives the same intervals")
     p.add_argument("--outputs", action="append", metavar="NAMES",
                    help="outputs to analyse (default: the key outputs of the model, or all for other targets)")
     p.add_argument("--estimators", action="append", metavar="METHODS",
                    help="sobol, morris, fast, rbd_fast, delta, pawn (default: those of the design)")
     p.add_argument("--periods", default="summary", help="summary, yearly, year_N, months_A_B (comma-separated)")
     p.add_argument("--resamples", type=int, default=200, help="bootstrap resamples")
+    p.add_argument("--interval", choices=("auto", "replicates", "bootstrap"), default="auto",
+                   help="Sobol' intervals: across the design's independent replicates (auto, when it has ≥ 2) or "
+                        "SALib's bootstrap over base rows")
     p.add_argument("--convergence", action="store_true", help="also indices on nested subsamples of the base rows")
     p.add_argument("--drop-missing", action="store_true",
                    help="leave out base rows / trajectories / rows with failed runs instead of stopping")
@@ -438,14 +459,16 @@ def _analyze_cmd(args: argparse.Namespace, store: str, experiment_id: str, targe
     outputs = _split(args.outputs) or _default_outputs(target)
     df = analyze(store, experiment_id, outputs=outputs, methods=_split(args.estimators) or None,
                  periods=args.periods, num_resamples=args.resamples, convergence=args.convergence,
-                 noise_fraction=args.noise_fraction, missing="drop" if args.drop_missing else "error")
+                 noise_fraction=args.noise_fraction, missing="drop" if args.drop_missing else "error",
+                 interval=args.interval, **({} if args.analysis_seed is None else {"seed": args.analysis_seed}))
     _print_indices(df)
     if df.attrs.get("dropped"):
         print("left out (units with failed runs): " + ", ".join(f"{k}: {v}" for k, v in df.attrs["dropped"].items()),
               file=sys.stderr)
     if df.attrs.get("skipped"):
         print(f"skipped (constant or non-finite): {', '.join(df.attrs['skipped'])}", file=sys.stderr)
-    print(f"{len(df)} index rows saved (experiment {experiment_id}, analysis {df['analysis_id'].iloc[0]})"
+    print(f"{len(df)} index rows saved (experiment {experiment_id}, analysis {df['analysis_id'].iloc[0]}, "
+          f"seed {df.attrs['settings']['seed']}, intervals: {df.attrs['settings']['interval']})"
           if len(df) else "no index rows", file=sys.stderr)
     return 0
 
@@ -455,13 +478,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
              kinds=_split(args.kinds),
              groups=_split(args.groups), exclude=_split(args.exclude), group_by=args.group_by,
              ranges=_ranges(args.ranges), dists=_dists(args.dists), second_order=args.second_order,
-             num_levels=args.num_levels)
+             num_levels=args.num_levels, qmc_replicates=args.qmc_replicates)
     for f in d.problem.factors:
         rng = f"one of {list(f.choices)}" if f.type == "choice" else (
             "false/true" if f.type == "bool" else f"[{f.lower:g}, {f.upper:g}]")
         dist = "" if f.dist == "uniform" else f" {f.dist}{list(f.dist_params)}"
         print(f"  {f.name:28s} {f.type:6s} {rng:28s} group={f.group}{dist}")
-    print(f"{d.method}: {len(d.problem.factors)} factors, n = {d.n}, {d.n_rows} sample rows, "
+    reps = d.settings.get("qmc_replicates", 1)
+    split = f" in {reps} independent replicates of {d.n // reps}" if reps > 1 else ""
+    print(f"{d.method}: {len(d.problem.factors)} factors, n = {d.n}{split}, {d.n_rows} sample rows, "
           f"{d.n_points} distinct design points ({d.n_rows - d.n_points} duplicates evaluated once)")
     return 0
 
@@ -474,6 +499,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         eid, _ = run_until(args.store, target_width=args.until_width, outputs=outputs, max_n=args.max_n,
                            num_resamples=args.resamples, executor=args.executor, workers=args.workers,
                            progress=args.progress, method=args.method, n=args.n, seed=args.seed,
+                           analysis_seed=args.analysis_seed, qmc_replicates=args.qmc_replicates,
                            factors=_split(args.factors) + _explicit(args.explicit), kinds=_split(args.kinds),
                            groups=_split(args.groups), exclude=_split(args.exclude), group_by=args.group_by,
                            ranges=_ranges(args.ranges), dists=_dists(args.dists),
@@ -485,7 +511,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
               factors=_split(args.factors) + _explicit(args.explicit), kinds=_split(args.kinds),
               groups=_split(args.groups), exclude=_split(args.exclude),
               group_by=args.group_by, ranges=_ranges(args.ranges), dists=_dists(args.dists),
-              second_order=args.second_order, num_levels=args.num_levels, replicates=args.replicates, base_params=_parse_base(args.base),
+              second_order=args.second_order, num_levels=args.num_levels, qmc_replicates=args.qmc_replicates,
+              replicates=args.replicates, base_params=_parse_base(args.base),
               horizon=args.horizon, target=args.target, executor=args.executor, workers=args.workers,
               timeseries_every=args.timeseries_every, progress=args.progress, name=args.name)
     print(eid)
@@ -532,7 +559,7 @@ def register_cli(subparsers: Any) -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a design (resumable) and analyse it")
     _add_problem_args(r)
     _add_run_args(r)
-    _add_analysis_args(r)
+    _add_analysis_args(r, seed_flag="--analysis-seed")
     _store_arg(r)
     r.add_argument("--no-analyze", dest="analyze", action="store_false")
     r.add_argument("--until-width", type=float, default=None, metavar="W",
