@@ -73,8 +73,12 @@ class BatchInterrupted(KeyboardInterrupt):
         what = f"batch interrupted by {self.signal_name}"
         if self.experiment_id is None:
             return what
-        kept = "" if self.committed is None else (
-            f": {self.committed} of {self.planned} runs committed" if self.planned else f": {self.committed} runs committed")
+        if self.committed is None:
+            kept = ""
+        elif self.planned:
+            kept = f": {self.committed} of {self.planned} runs committed"
+        else:
+            kept = f": {self.committed} runs committed"
         return (f"{what}{kept}{self.lost}; experiment {self.experiment_id}; resume with: {self.resume_command()} "
                 f"(or experiments.resume(store, {self.experiment_id!r}))")
 
