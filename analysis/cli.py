@@ -2,7 +2,8 @@
 
 ``experiments/cli.py`` calls :func:`register_cli` with its subparsers; ``python -m
 analysis.cli`` offers the same two commands on their own. User errors (missing store,
-unknown experiment, bad option) print one line on stderr and exit with code 2.
+unknown experiment, bad option) print one line on stderr and exit with code 2, through the
+handler every command shares (:func:`govsim.errors.run_command`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from analysis.store import AnalysisError
+from govsim.errors import EXIT_USAGE, run_command
 
 __all__ = ["DEFAULT_STORE", "EXIT_USAGE", "build_parser", "cmd_figures", "cmd_report", "main", "register_cli"]
 
 DEFAULT_STORE = "results/govsim.duckdb"
-EXIT_USAGE = 2
 
 
 def _say(msg: str) -> None:
@@ -58,12 +58,8 @@ def cmd_figures(a: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from analysis.figures import make_all
 
-    try:
-        fs = make_all(a.store, a.experiment_id, a.out, formats=a.formats, width=a.width, baseline=a.baseline,
-                      level=a.level)
-    except (AnalysisError, ValueError) as err:
-        _say(f"govsim: error: {err}")
-        return EXIT_USAGE
+    fs = make_all(a.store, a.experiment_id, a.out, formats=a.formats, width=a.width, baseline=a.baseline,
+                  level=a.level)
     n = sum(len(v) for v in fs.files.values())
     print(f"{len(fs.files)} figures ({n} files) for {fs.experiment_id} in {fs.out_dir}")
     for names, why in fs.skipped_by_reason():
@@ -77,12 +73,8 @@ def cmd_report(a: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from analysis.report import write_report
 
-    try:
-        path = write_report(a.store, a.experiment_id, a.out, formats=a.formats, width=a.width, baseline=a.baseline,
-                            level=a.level)
-    except (AnalysisError, ValueError) as err:
-        _say(f"govsim: error: {err}")
-        return EXIT_USAGE
+    path = write_report(a.store, a.experiment_id, a.out, formats=a.formats, width=a.width, baseline=a.baseline,
+                        level=a.level)
     print(f"report: {path}  (Markdown: {path.with_suffix('.md')})")
     return 0
 
@@ -108,9 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _dispatch(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_command(_dispatch, argv, prog="govsim")
 
 
 if __name__ == "__main__":

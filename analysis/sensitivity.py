@@ -8,7 +8,10 @@ sample itself (Morris), the sample. Sobol' designs may be extended by further ex
 
 :func:`analyze` reads the runs, averages replicates per design point, and estimates
 
-* ``sobol``: S1, ST (and S2) with bootstrap confidence intervals (SALib, Saltelli/Jansen);
+* ``sobol``: S1, ST (and S2) with SALib's estimators (Saltelli 2010 / Jansen); on a design of
+  R ≥ 2 independently scrambled replicates the estimate is the mean of the R replicate
+  estimates and its interval the Student-t interval across them (randomised quasi-Monte
+  Carlo error estimation), otherwise SALib's bootstrap over base rows;
 * ``morris``: mu_star (with CI), sigma, mu;
 * ``fast``: eFAST S1, ST; ``rbd_fast``: S1;
 * ``delta`` (Borgonovo δ with CI, plus its S1) and ``pawn`` (median, mean and max KS over
@@ -43,8 +46,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.store import AnalysisError, StoreLockedError, StoreNotFoundError
+from govsim.storelock import StoreBusyError, connect
+
 __all__ = [
+    "DEFAULT_SEED",
     "INDEX_COLUMNS",
+    "INTERVALS",
     "METHODS",
     "DesignNotReadyError",
     "NotASensitivityExperimentError",
@@ -60,6 +68,7 @@ __all__ = [
     "outcome_matrices",
     "outcome_matrix",
     "save_indices",
+    "sobol_replicates",
 ]
 
 METHODS = ("sobol", "morris", "fast", "rbd_fast", "delta", "pawn")
@@ -70,9 +79,11 @@ ALLOWED_METHODS = {"sobol": ("sobol", "delta", "pawn"), "morris": ("morris",), "
 INDEX_COLUMNS = ["experiment_id", "analysis_id", "method", "output", "statistic", "period", "factor", "factor2",
                  "n", "value", "conf", "created"]
 _PERIOD = re.compile(r"^(summary|yearly|year_(\d+)|months_(\d+)_(\d+))$")
+DEFAULT_SEED = 20240601  # the analysis seed unless one is given: same analysis, same intervals
+INTERVALS = ("auto", "replicates", "bootstrap")
 
 
-class SensitivityAnalysisError(ValueError):
+class SensitivityAnalysisError(AnalysisError, ValueError):
     """A sensitivity analysis that cannot be done as asked."""
 
 
@@ -101,12 +112,11 @@ def _connect(store: StoreLike, *, write: bool = False) -> Iterator[duckdb.DuckDB
         return
     path = Path(store)
     if not path.is_file():
-        raise FileNotFoundError(f"results store not found: {path}")
-    try:
-        con = duckdb.connect(str(path), read_only=not write)
-    except duckdb.IOException as err:
-        raise SensitivityAnalysisError(f"cannot open the results store {path} ({err}); is a batch still "
-                                       "writing to it?") from err
+        raise StoreNotFoundError(f"results store not found: {path} (run an experiment first, or pass --store)")
+    try:  # a batch writing to the store holds it only while it commits
+        con = connect(path, read_only=not write)
+    except StoreBusyError as err:
+        raise StoreLockedError(str(err)) from err
     try:
         yield con
     finally:
@@ -171,6 +181,19 @@ class SensitivityDesign:
     def rows_per_base(self) -> int:
         d = len(self.labels)
         return 2 * d + 2 if self.second_order else d + 2
+
+    @property
+    def qmc_replicates(self) -> int:
+        """Independently scrambled replicates of a Sobol' design (1: one sequence)."""
+        return int(self.spec.get("qmc_replicates", 1) or 1)
+
+    def row_replicates(self) -> np.ndarray:
+        """The QMC replicate of every sample row (all blocks): each block holds its base rows
+        replicate by replicate, ``n / R`` base rows each."""
+        r, per = self.qmc_replicates, self.rows_per_base
+        if r == 1:
+            return np.zeros(sum(int(s["n_rows"]) for _, s in self.blocks), dtype=np.int64)
+        return np.concatenate([np.repeat(np.arange(r), int(s["n"]) // r * per) for _, s in self.blocks])
 
 
 def _groups(p: Mapping[str, Any]) -> list[str] | None:
@@ -407,22 +430,92 @@ def _rows(method: str, output: str, period: str, n: int, statistic: str, labels:
             for f, v, c in zip(labels, values, confs)]
 
 
+def _stream_seed(seed: int, *keys: Any) -> int:
+    """A non-zero 32-bit seed for one estimator call, derived from the analysis seed and what
+    is estimated (SALib reads seed 0 as "unseeded")."""
+    words = [int(seed) & 0xFFFFFFFF, int(seed) >> 32 & 0xFFFFFFFF]
+    words += [int.from_bytes(hashlib.sha256(repr(k).encode()).digest()[:4], "little") for k in keys]
+    return int(np.random.SeedSequence(words).generate_state(1)[0]) | 1
+
+
+def _salib_sobol_once(y: np.ndarray, d: int, second_order: bool) -> dict[str, np.ndarray]:
+    """SALib's point estimates (S1, ST, S2) of one Saltelli sample, as ``sobol.analyze``
+    computes them (output standardised first), without its bootstrap."""
+    from SALib.analyze.sobol import first_order, second_order as second, separate_output_values, total_order
+
+    per = 2 * d + 2 if second_order else d + 2
+    n = y.size // per
+    y = np.asarray(y, dtype=float)
+    sd = y.std()
+    y = (y - y.mean()) / (sd if sd > 0 else 1.0)
+    a, b, ab, ba = separate_output_values(y, d, n, second_order)
+    out = {"S1": np.array([first_order(a, ab[:, j], b) for j in range(d)]),
+           "ST": np.array([total_order(a, ab[:, j], b) for j in range(d)])}
+    if second_order:
+        s2 = np.full((d, d), np.nan)
+        for j in range(d):
+            for k in range(j + 1, d):
+                s2[j, k] = second(a, ab[:, j], ab[:, k], ba[:, j], b)
+        out["S2"] = s2
+    return out
+
+
+def sobol_replicates(ys: Sequence[np.ndarray], *, d: int, second_order: bool,
+                     conf_level: float = 0.95) -> dict[str, np.ndarray]:
+    """Sobol' indices from R ≥ 2 independent randomisations of a Saltelli design.
+
+    ``ys[r]`` holds replicate r's outputs in Saltelli order (``n_r · (2d+2)`` values with
+    second order, ``n_r · (d+2)`` without). Each replicate gives SALib's estimates; the
+    result is their mean and, as ``<stat>_conf``, the half-width of the Student-t interval
+    ``t_{R−1} · sd / √R`` across replicates, and ``<stat>_reps`` the replicate estimates.
+    The replicates are independent and identically distributed, so the interval follows
+    from their spread without assuming the rows of one scrambled sequence independent
+    (the standard error estimate of randomised quasi-Monte Carlo; L'Ecuyer & Lemieux 2002;
+    Owen 2025).
+    """
+    from scipy.stats import t as student_t
+
+    if len(ys) < 2:
+        raise SensitivityAnalysisError("intervals across replicates need at least 2 independent replicates")
+    if not 0 < conf_level < 1:
+        raise SensitivityAnalysisError(f"conf_level must lie in (0, 1), got {conf_level}")
+    reps = [_salib_sobol_once(y, d, second_order) for y in ys]
+    r = len(reps)
+    q = float(student_t.ppf(0.5 + conf_level / 2, r - 1))
+    out: dict[str, np.ndarray] = {}
+    for stat in reps[0]:
+        stack = np.stack([e[stat] for e in reps])
+        out[stat] = stack.mean(axis=0)
+        out[f"{stat}_conf"] = q * stack.std(axis=0, ddof=1) / math.sqrt(r)
+        out[f"{stat}_reps"] = stack
+    return out
+
+
 def _sobol(design: SensitivityDesign, y: np.ndarray, n: int, output: str, period: str, *, num_resamples: int,
-           conf_level: float, seed: int) -> list[dict[str, Any]]:
+           conf_level: float, seed: int, interval: str) -> list[dict[str, Any]]:
+    """Sobol' rows at base size ``n`` (the first n / R base rows of each replicate)."""
     from SALib.analyze import sobol as sobol_analyze
 
     per = design.rows_per_base
-    yy = y[: n * per]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        si = sobol_analyze.analyze(design.problem, yy, calc_second_order=design.second_order,
-                                   num_resamples=num_resamples, conf_level=conf_level, seed=seed)
     labels = design.labels
+    d = len(labels)
+    if interval == "replicates":
+        reps = design.row_replicates()
+        r = design.qmc_replicates
+        ys = [y[reps == k][: (n // r) * per] for k in range(r)]
+        si = sobol_replicates(ys, d=d, second_order=design.second_order, conf_level=conf_level)
+    else:
+        yy = y[: n * per]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            si = sobol_analyze.analyze(design.problem, yy, calc_second_order=design.second_order,
+                                       num_resamples=num_resamples, conf_level=conf_level,
+                                       seed=_stream_seed(seed, "sobol", output, period, n))
     rows = _rows("sobol", output, period, n, "S1", labels, si["S1"], si["S1_conf"])
     rows += _rows("sobol", output, period, n, "ST", labels, si["ST"], si["ST_conf"])
     if design.second_order:
-        for i in range(len(labels)):
-            for j in range(i + 1, len(labels)):
+        for i in range(d):
+            for j in range(i + 1, d):
                 rows.append({"method": "sobol", "output": output, "statistic": "S2", "period": period,
                              "factor": labels[i], "factor2": labels[j], "n": int(n),
                              "value": float(si["S2"][i, j]), "conf": float(si["S2_conf"][i, j])})
@@ -438,12 +531,13 @@ def _ab_rows(design: SensitivityDesign, n_base: int) -> np.ndarray:
 
 def _estimate(method: str, design: SensitivityDesign, y: np.ndarray, x_values: np.ndarray | None,
               x_unit: np.ndarray | None, output: str, period: str, *, n_base: int, num_resamples: int,
-              conf_level: float, seed: int) -> list[dict[str, Any]]:
+              conf_level: float, seed: int, interval: str) -> list[dict[str, Any]]:
     prob = design.problem
     labels = design.labels
     if method == "sobol":
         return _sobol(design, y, n_base, output, period, num_resamples=num_resamples, conf_level=conf_level,
-                      seed=seed)
+                      seed=seed, interval=interval)
+    seed = _stream_seed(seed, method, output, period, n_base)
     if method == "morris":
         from SALib.analyze import morris as morris_analyze
 
@@ -614,12 +708,16 @@ class _Subset:
     def __init__(self, design: SensitivityDesign, keep: np.ndarray) -> None:
         self._design = design
         self._points = design.row_points()[keep]
+        self._replicates = design.row_replicates()[keep]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._design, name)
 
     def row_points(self) -> np.ndarray:
         return self._points
+
+    def row_replicates(self) -> np.ndarray:
+        return self._replicates
 
 
 def _subsample_sizes(n: int, n_min: int) -> list[int]:
@@ -640,7 +738,8 @@ def analyze(
     periods: Sequence[str] | str = ("summary",),
     num_resamples: int = 200,
     conf_level: float = 0.95,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
+    interval: str = "auto",
     convergence: bool = False,
     convergence_min_n: int = 16,
     noise_fraction: float = 0.05,
@@ -660,7 +759,17 @@ def analyze(
     eFAST cannot drop (its search curves need every point). The numbers dropped are in
     ``df.attrs["dropped"]``. With ``save`` the rows replace any earlier rows of the same
     ``analysis_id`` (a hash of these settings) in the store.
+
+    ``interval``: ``"replicates"`` gives Sobol' intervals across the design's independent
+    QMC replicates (Student-t), ``"bootstrap"`` SALib's bootstrap over base rows, ``"auto"``
+    the first when the design has two or more replicates. Every resampling draws from
+    ``seed`` (default :data:`DEFAULT_SEED`), recorded in the settings and the
+    ``analysis_id``: the same analysis gives the same intervals.
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise SensitivityAnalysisError(f"seed must be a whole number ≥ 0, got {seed!r}")
+    if interval not in INTERVALS:
+        raise SensitivityAnalysisError(f"interval must be one of {', '.join(INTERVALS)}, got {interval!r}")
     if missing not in ("error", "drop"):
         raise SensitivityAnalysisError(f"missing must be 'error' or 'drop', got {missing!r}")
     if not 0 < conf_level < 1:
@@ -668,6 +777,13 @@ def analyze(
     if not 0 < noise_fraction:
         raise SensitivityAnalysisError(f"noise_fraction must be > 0, got {noise_fraction}")
     design = load_design(store, experiment_id)
+    if interval == "auto":
+        interval = "replicates" if design.method == "sobol" and design.qmc_replicates >= 2 else "bootstrap"
+    elif interval == "replicates" and (design.method != "sobol" or design.qmc_replicates < 2):
+        raise SensitivityAnalysisError(f"{design.experiment_id} has no independent QMC replicates (a {design.method} "
+                                       "design of one sequence): use interval='bootstrap', or run the design with "
+                                       "qmc_replicates ≥ 2 (--qmc-replicates)")
+    seed = int(seed)
     allowed = ALLOWED_METHODS[design.method]
     methods = list(methods or DEFAULT_METHODS[design.method])
     for m in methods:
@@ -715,18 +831,19 @@ def analyze(
             design_k = design if n_base == design.n else _Subset(design, keep)
             for m in methods:
                 rows += _estimate(m, design_k, y, xv, xu, out, period, n_base=n_base, num_resamples=num_resamples,
-                                  conf_level=conf_level, seed=seed)
+                                  conf_level=conf_level, seed=seed, interval=interval)
             if convergence and design.method == "sobol":
-                for n in _subsample_sizes(n_base, convergence_min_n):
-                    if n != n_base:
-                        rows += _sobol(design, y, n, out, period, num_resamples=num_resamples,
-                                       conf_level=conf_level, seed=seed)
+                r = design.qmc_replicates if interval == "replicates" else 1
+                for n in _subsample_sizes(n_base, max(convergence_min_n, 2 * r)):
+                    if n != n_base and n % r == 0:
+                        rows += _sobol(design_k, y, n, out, period, num_resamples=num_resamples,
+                                       conf_level=conf_level, seed=seed, interval=interval)
             rows += _noise(design_k, ypr[keep], out, period, n_base=n_base, noise_fraction=noise_fraction,
                            conf_level=conf_level,
                            seed=seed, method=methods[0], num_resamples=num_resamples)
     settings = {"experiment": design.experiment_id, "blocks": [b for b, _ in design.blocks], "outputs": list(outputs),
                 "methods": methods, "periods": plist, "num_resamples": num_resamples, "conf_level": conf_level,
-                "seed": seed, "convergence": convergence, "convergence_min_n": convergence_min_n,
+                "seed": seed, "interval": interval, "convergence": convergence, "convergence_min_n": convergence_min_n,
                 "noise_fraction": noise_fraction, "missing": missing}
     analysis_id = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
     df = pd.DataFrame(rows, columns=INDEX_COLUMNS[2:-1])

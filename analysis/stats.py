@@ -21,6 +21,7 @@ from scipy import stats as _st
 from analysis import units
 from analysis.store import (
     AnalysisError,
+    BadOptionError,
     EmptyResultError,
     StoreLike,
     UnknownOutputError,
@@ -72,7 +73,7 @@ def _clean(values: Sequence[float] | np.ndarray) -> np.ndarray:
 
 def _check_level(level: float) -> None:
     if not 0.0 < level < 1.0:
-        raise ValueError(f"confidence level must be in (0, 1), got {level!r}")
+        raise BadOptionError(f"confidence level must be in (0, 1), got {level!r}")
 
 
 def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> Interval:
@@ -103,7 +104,7 @@ def bootstrap_ci(
     ``n_boot`` times, from a generator seeded with ``seed``)."""
     _check_level(level)
     if n_boot < 1:
-        raise ValueError(f"n_boot must be ≥ 1, got {n_boot!r}")
+        raise BadOptionError(f"n_boot must be ≥ 1, got {n_boot!r}")
     x = _clean(values)
     n = x.size
     if n == 0:

@@ -17,8 +17,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from govsim.errors import GovsimError
+from govsim.storelock import StoreBusyError, connect
+
 __all__ = [
     "AnalysisError",
+    "BadOptionError",
     "EmptyResultError",
     "MissingTableError",
     "StoreLockedError",
@@ -42,8 +46,12 @@ __all__ = [
 StoreLike = str | PathLike | duckdb.DuckDBPyConnection
 
 
-class AnalysisError(Exception):
+class AnalysisError(GovsimError):
     """Base class of the errors raised by ``analysis`` on bad input."""
+
+
+class BadOptionError(AnalysisError, ValueError):
+    """An option value outside what the analysis allows (a confidence level, a count)."""
 
 
 class StoreNotFoundError(AnalysisError, FileNotFoundError):
@@ -51,7 +59,7 @@ class StoreNotFoundError(AnalysisError, FileNotFoundError):
 
 
 class StoreLockedError(AnalysisError, OSError):
-    """The store cannot be opened read-only (e.g. another process holds a write lock)."""
+    """The store stayed locked by another process longer than a reader waits."""
 
 
 class MissingTableError(AnalysisError, LookupError):
@@ -77,7 +85,10 @@ class EmptyResultError(AnalysisError, ValueError):
 @contextlib.contextmanager
 def open_store(store: StoreLike) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection: a path is opened read-only and closed afterwards; a connection is
-    used as given and left open."""
+    used as given and left open.
+
+    A batch writing to the store holds it only while it commits; opening waits for that
+    (the batch's next commit waits in turn while this connection is open)."""
     if isinstance(store, duckdb.DuckDBPyConnection):
         yield store
         return
@@ -85,12 +96,9 @@ def open_store(store: StoreLike) -> Iterator[duckdb.DuckDBPyConnection]:
     if not path.is_file():
         raise StoreNotFoundError(f"results store not found: {path} (run an experiment first, or pass --store)")
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as exc:
-        raise StoreLockedError(
-            f"cannot open results store {path} read-only ({exc}); if a batch is still writing to it, "
-            "wait for it to finish or analyse a copy of the file"
-        ) from exc
+        con = connect(path, read_only=True)
+    except StoreBusyError as exc:
+        raise StoreLockedError(str(exc)) from exc
     except duckdb.Error as exc:  # not a DuckDB file, incompatible version, ...
         raise AnalysisError(f"cannot open results store {path}: {exc}") from exc
     try:

@@ -15,6 +15,8 @@ from pathlib import Path
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
+from govsim.errors import GovsimError
+
 __all__ = [
     "FORMATS",
     "OKABE_ITO",
@@ -85,7 +87,7 @@ RC = {
 }
 
 
-class FigureStyleError(ValueError):
+class FigureStyleError(GovsimError, ValueError):
     """A figure option (width, format) is not one the house style offers."""
 
 

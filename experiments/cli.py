@@ -1,6 +1,11 @@
 """``govsim``: the command-line entry point (also ``python -m experiments.cli``).
 
-Every command has ``--help``. User errors print one line on stderr and exit with code 2.
+Every command has ``--help``. Errors go through one handler
+(:func:`govsim.errors.run_command`): bad input prints one line on stderr and exits with code
+2; a batch whose runs all failed shows the first traceback and exits with 1; Ctrl-C or
+SIGTERM commits the finished runs, prints the experiment id and the resume command and
+exits with 128 + the signal number. Modules named by ``--target`` are also looked for in
+the current directory.
 """
 
 from __future__ import annotations
@@ -8,39 +13,28 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main", "build_parser"]
+from govsim.errors import EXIT_USAGE, GovsimError, run_command
 
-EXIT_USAGE = 2
+__all__ = ["EXIT_USAGE", "main", "build_parser"]
+
 MAIN_REPLICATES = 10
 
 
-class CLIError(ValueError):
+class CLIError(GovsimError, ValueError):
     """A user error detected by the CLI itself."""
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors from outside the project's hierarchy that mean bad input (the model's registry)."""
     from model.parameters import ParameterError
 
-    from .engine import ExperimentError
-    from .executors import ExecutorError
-    from .scenarios import ScenarioError
-    from .store import StoreError
-    from .worker import TargetError
-
-    errs: list[type[BaseException]] = [CLIError, ParameterError, ExperimentError, ExecutorError, ScenarioError,
-                                       StoreError, TargetError]
-    try:
-        from analysis.store import AnalysisError
-    except ImportError:
-        pass
-    else:
-        errs.append(AnalysisError)
-    return tuple(errs)
+    return (ParameterError,)
 
 
 # ---------------------------------------------------------------------------- options
@@ -63,6 +57,8 @@ def _exec_opts(p: argparse.ArgumentParser) -> None:
                    help="with --executor dask: an existing Dask scheduler instead of a LocalCluster")
     g.add_argument("--max-attempts", type=int, default=3, metavar="N",
                    help="attempts per run when its worker dies (default 3)")
+    g.add_argument("--keep-failed", action="store_true",
+                   help="keep the failed runs of an earlier attempt instead of running them again")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -88,7 +84,7 @@ def _exec_kwargs(a: argparse.Namespace) -> dict[str, Any]:
     if a.workers is not None and a.workers < 1:
         raise CLIError(f"--workers must be ≥ 1, got {a.workers}")
     return {"executor": a.executor, "workers": a.workers, "scheduler": a.scheduler,
-            "max_attempts": a.max_attempts, "progress": not a.no_progress}
+            "max_attempts": a.max_attempts, "progress": not a.no_progress, "keep_failed": a.keep_failed}
 
 
 def _say(msg: str) -> None:
@@ -96,19 +92,21 @@ def _say(msg: str) -> None:
 
 
 # ---------------------------------------------------------------------------- comparison table
-def print_comparison(store: str, experiment_id: str, *, baseline: str = "baseline") -> bool:
-    """Print the scenario comparison table (from analysis.stats) if that module exists."""
+def print_comparison(store: str, experiment_id: str, *, baseline: str | None = "baseline") -> bool:
+    """Print the scenario comparison table (from analysis.stats) if that module exists;
+    ``baseline=None``: the scenarios' means and intervals without differences."""
     if importlib.util.find_spec("analysis.stats") is None:
         _say("(analysis.stats is not available: no comparison table)")
         return False
     stats = importlib.import_module("analysis.stats")
-    from model.outputs import output_names
     from rich.console import Console
 
-    df = stats.compare_scenarios(store, experiment_id, outputs=output_names(key_only=True), baseline=baseline)
+    df = stats.compare_scenarios(store, experiment_id, outputs=None, baseline=baseline)
     console = Console()
     if hasattr(stats, "render_comparison"):
-        console.print(stats.render_comparison(df))
+        title = None if baseline else (f"Results — {experiment_id}\nmeans [{df.attrs.get('level', 0.95):.0%} CI] "
+                                       "over replicates")
+        console.print(stats.render_comparison(df, title=title))
     else:
         from rich.table import Table
 
@@ -134,8 +132,7 @@ def cmd_run(a: argparse.Namespace) -> int:
                         target=a.target, kind=kind, timeseries_every=a.timeseries_every, new=a.new,
                         **_exec_kwargs(a))
     _report_done(a.store, eid)
-    if a.command == "compare":
-        print_comparison(a.store, eid, baseline=a.baseline)
+    print_comparison(a.store, eid, baseline=a.baseline if a.command == "compare" else None)
     return 0
 
 
@@ -180,9 +177,8 @@ def cmd_export(a: argparse.Namespace) -> int:
     from .store import open_store
 
     with open_store(a.store, read_only=True) as st:
-        if a.experiment and st.experiment(a.experiment) is None:
-            raise CLIError(f"no experiment {a.experiment!r} in {a.store}")
-        paths = st.export(a.out, fmt=a.format, experiment_id=a.experiment)
+        experiment = st.resolve(a.experiment) if a.experiment else None
+        paths = st.export(a.out, fmt=a.format, experiment_id=experiment)
     for p in paths:
         print(p)
     return 0
@@ -215,23 +211,29 @@ def cmd_status(a: argparse.Namespace) -> int:
 
     if not Path(a.store).exists():
         raise CLIError(f"{a.store}: no such results store")
-    with open_store(a.store, read_only=True) as st:
+    with open_store(a.store, read_only=True) as st:  # a running batch commits again once this is closed
         if a.experiment_id:
-            exp = st.experiment(a.experiment_id)
-            if exp is None:
-                raise CLIError(f"no experiment {a.experiment_id!r} in {a.store}")
-            counts = st.run_counts(a.experiment_id)
+            eid = st.resolve(a.experiment_id)
+            exp = st.experiment(eid)
+            counts = st.run_counts(eid)
             print(json.dumps({k: (str(v) if k == "created" else v) for k, v in exp.items() if k != "spec"}
                              | {"runs": counts}, indent=2, default=str))
             return 0
         rows = st.experiments()
+    header = ("experiment_id", "kind", "status", "runs ok/failed/planned", "created")
+    cells = [(r["experiment_id"], r["kind"], r["status"], f"{r['ok']}/{r['failed']}/{r['planned']}",
+              str(r["created"])[:19]) for r in rows]
     t = Table(title=f"Experiments in {a.store}")
-    for c in ("experiment_id", "kind", "status", "runs (ok/failed/planned)", "created"):
-        t.add_column(c)
-    for r in rows:
-        t.add_row(r["experiment_id"], r["kind"], r["status"], f"{r['ok']}/{r['failed']}/{r['planned']}",
-                  str(r["created"])[:19])
-    Console().print(t)
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(header)]
+    for h, w in zip(header, widths):
+        t.add_column(h, no_wrap=True, min_width=w)
+    for c in cells:
+        t.add_row(*c)
+    console = Console()
+    needed = sum(widths) + 3 * len(widths) + 1  # never cut an id: widen rather than truncate
+    if console.width < needed:
+        console = Console(width=needed)
+    console.print(t)
     return 0
 
 
@@ -298,8 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("resume", help="finish an interrupted experiment",
                        description="Run the runs of an experiment that are not in the store yet (after a crash, "
-                                   "kill or Ctrl-C). Re-running the original command does the same.")
-    p.add_argument("experiment_id")
+                                   "kill, Ctrl-C or SIGTERM), and its failed runs again unless --keep-failed. "
+                                   "Re-running the original command does the same.")
+    p.add_argument("experiment_id", help="experiment id, or a prefix of one")
     _store_opt(p); _exec_opts(p)
     p.set_defaults(func=cmd_resume)
 
@@ -317,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="experiments in the store",
                        description="List the experiments in the store, or show one (manifest and run counts).")
-    p.add_argument("experiment_id", nargs="?")
+    p.add_argument("experiment_id", nargs="?", help="experiment id, or a prefix of one")
     _store_opt(p)
     p.set_defaults(func=cmd_status)
 
@@ -341,17 +344,22 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _working_directory_on_path() -> None:
+    """Let ``--target mymodel:simulate`` find ``mymodel.py`` in the current directory, as
+    ``python -m`` would; appended, so it never shadows an installed package."""
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.append(cwd)
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        _say("govsim: interrupted; committed runs are kept — re-run the same command or 'govsim resume <id>'")
-        return 130
-    except _user_errors() as err:
-        _say(f"govsim: error: {err}")
-        return EXIT_USAGE
+    _working_directory_on_path()
+    return run_command(_dispatch, argv, prog="govsim", user_errors=_user_errors())
 
 
 if __name__ == "__main__":

@@ -4,8 +4,17 @@ An *experiment* is a set of runs planned from a JSON-able ``spec`` (scenarios or
 matrix, replicates, seed, horizon, target). Its id is ``<name>-<hash>`` of the spec and of the
 target's source code, and every ``run_id`` is fixed by the plan, so:
 
-* running the same experiment again resumes it (or does nothing if it is complete);
+* running the same experiment again resumes it (or does nothing if it is complete), and
+  runs again the runs that failed (unless ``keep_failed``);
 * :func:`resume` after ``kill -9`` runs exactly the runs not yet committed.
+
+SIGINT (Ctrl-C) and SIGTERM (what a cluster scheduler sends before it kills a job) stop a
+batch cleanly: the finished runs are committed and :class:`govsim.errors.BatchInterrupted`
+is raised with the experiment id and the command that resumes it. A batch in which every
+run failed raises :class:`RunsFailedError` with the first failure's traceback.
+
+A path as ``store`` is opened only while the batch commits (:class:`experiments.store.Store`
+with ``hold=False``), so other processes can read the store meanwhile.
 
 Public entry points: :func:`run_scenarios`, :func:`run_design`, :func:`resume`.
 """
@@ -19,28 +28,45 @@ import math
 import os
 import platform
 import re
+import signal
 import subprocess
+import sys
+import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from govsim.errors import EXIT_FAILED, BatchInterrupted, GovsimError
+
 from . import seeds as _seeds
 from .executors import DEFAULT_MAX_ATTEMPTS, make_executor
-from .store import Store, dumps, now_utc, open_store
-from .worker import DEFAULT_TARGET, TargetError, load_target, output_metadata
+from .store import Store, StoreBusyError, StoreError, dumps, now_utc
+from .worker import DEFAULT_TARGET, PYTHON_PREFIX, TargetError, load_target, normalise_target, output_metadata
 
-__all__ = ["ExperimentError", "run_design", "run_scenarios", "resume", "plan_tasks", "design_from_csv"]
+__all__ = ["ExperimentError", "RunsFailedError", "run_design", "run_scenarios", "resume", "plan_tasks",
+           "design_from_csv"]
 
 FLUSH_SECONDS = 1.0
+BUSY_TRY_SECONDS = 0.2  # how long a commit waits for a reader before it keeps the runs for later
+BUSY_WARN_SECONDS = 30.0
+INTERRUPT_COMMIT_SECONDS = 60.0  # how long an interrupted batch waits for the store to commit
 MODEL_TARGET = DEFAULT_TARGET
 _REPO = Path(__file__).resolve().parent.parent
 
+Target = str | Callable[..., Any]
 
-class ExperimentError(ValueError):
+
+class ExperimentError(GovsimError, ValueError):
     """An experiment that cannot be planned or resumed as asked (a user error)."""
+
+
+class RunsFailedError(GovsimError, RuntimeError):
+    """Every run of a batch failed: there is nothing to analyse (the first traceback is shown)."""
+
+    exit_code = EXIT_FAILED
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -88,8 +114,24 @@ def _check_int(name: str, value: Any, lo: int) -> int:
     return int(value)
 
 
-def code_fingerprint(target: str) -> str:
-    """sha256 of the target package's Python sources: results from other code get a new id."""
+def code_fingerprint(target: str, function: Callable[..., Any] | None = None) -> str:
+    """sha256 of the target package's Python sources: results from other code get a new id.
+
+    For a callable shipped by value (``function``): its pickled code and captured values,
+    together with the sources of the model package and of the package it comes from, so a
+    wrapper around the model also gets a new id when the model changes.
+    """
+    if function is not None:
+        from .worker import pack_function
+
+        h = hashlib.sha256(pack_function(function))
+        for pkg in dict.fromkeys(["model", (getattr(function, "__module__", None) or "").split(".")[0]]):
+            if pkg and pkg not in ("__main__", "__mp_main__"):
+                try:
+                    h.update(code_fingerprint(f"{pkg}:f").encode())
+                except TargetError:
+                    pass
+        return h.hexdigest()
     mod = target.split(":")[0]
     top = mod.split(".")[0]
     try:
@@ -249,14 +291,59 @@ def design_from_csv(path: str | os.PathLike[str]) -> Any:
 
 
 # ---------------------------------------------------------------------------- execution
-class _Writer:
-    """Buffers finished runs and commits them together, at least every ``FLUSH_SECONDS``."""
+class _Interrupts:
+    """SIGINT and SIGTERM raise :class:`BatchInterrupted` in the main thread — except inside
+    :meth:`critical` (a commit), where they wait until it is done."""
 
-    def __init__(self, store: Store, experiment_id: str, interval: float = FLUSH_SECONDS) -> None:
-        self.store, self.experiment_id, self.interval = store, experiment_id, interval
+    def __init__(self) -> None:
+        self.depth = 0
+        self.pending: int | None = None
+        self._old: dict[int, Any] = {}
+
+    def handler(self, signum: int, frame: Any) -> None:
+        if self.depth:
+            self.pending = self.pending or signum
+            return
+        raise BatchInterrupted(signum)
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # signals reach the main thread only; there the caller's handlers apply
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._old[sig] = signal.signal(sig, self.handler)
+
+    def restore(self) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+        self._old.clear()
+
+    @contextmanager
+    def critical(self, *, deliver: bool = True) -> Iterator[None]:
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+        if deliver and not self.depth and self.pending is not None:
+            signum, self.pending = self.pending, None
+            raise BatchInterrupted(signum)
+
+
+class _Writer:
+    """Buffers finished runs and commits them together, at least every ``FLUSH_SECONDS``.
+
+    The store is opened only for the commit. If another process holds it (a long read),
+    the runs stay in memory and the next attempt commits them all.
+    """
+
+    def __init__(self, store: Store, experiment_id: str, guard: _Interrupts, say: Callable[[str], None],
+                 interval: float = FLUSH_SECONDS) -> None:
+        self.store, self.experiment_id, self.guard, self.say, self.interval = store, experiment_id, guard, say, interval
         self.buffer: list[dict[str, Any]] = []
         self.last = time.monotonic()
         self.ok = self.failed = 0
+        self.busy_since: float | None = None
+        self.warned = False
 
     def add(self, payload: dict[str, Any] | None) -> None:
         if payload is not None:
@@ -266,13 +353,40 @@ class _Writer:
             else:
                 self.failed += 1
         if self.buffer and time.monotonic() - self.last >= self.interval:
-            self.flush()
+            self.flush(timeout=BUSY_TRY_SECONDS)
 
-    def flush(self) -> None:
-        if self.buffer:
-            self.store.write_runs(self.experiment_id, self.buffer)
-            self.buffer = []
+    def flush(self, *, timeout: float | None = None, patience: float | None = None) -> bool:
+        """Commit the buffer. A store locked for ``timeout`` seconds leaves it buffered (False);
+        with ``timeout=None`` keep trying — for at most ``patience`` seconds, if given."""
         self.last = time.monotonic()
+        if not self.buffer:
+            return True
+        deadline = None if patience is None else time.monotonic() + patience
+        while True:
+            wait = timeout if timeout is not None else 5.0
+            if deadline is not None:
+                wait = max(0.0, min(wait, deadline - time.monotonic()))
+            try:
+                with self.store.connection(timeout=wait):
+                    with self.guard.critical():
+                        self.store.write_runs(self.experiment_id, self.buffer)
+                        self.buffer = []
+            except StoreBusyError as err:
+                now = time.monotonic()
+                self.busy_since = self.busy_since or now
+                if timeout is None and (deadline is None or now < deadline):
+                    if not self.warned or now - self.busy_since > BUSY_WARN_SECONDS:
+                        self.say(f"waiting to commit {len(self.buffer)} runs: {err}")
+                        self.warned, self.busy_since = True, now
+                    continue
+                if not self.warned and now - self.busy_since > BUSY_WARN_SECONDS:
+                    self.say(f"the results store has been busy for {now - self.busy_since:.0f} s; "
+                             f"{len(self.buffer)} finished runs wait in memory and are committed when it is free")
+                    self.warned = True
+                return False
+            self.busy_since, self.warned = None, False
+            self.last = time.monotonic()
+            return True
 
 
 @contextmanager
@@ -305,48 +419,93 @@ def _progress(enabled: bool, total: int, done: int, label: str) -> Iterator[Any]
 def _as_store(store: Store | str | os.PathLike[str]) -> tuple[Store, bool]:
     if isinstance(store, Store):
         return store, False
-    return open_store(store), True
+    return Store(store, hold=False), True
 
 
-def _execute(store: Store, experiment_id: str, spec: Mapping[str, Any], *, executor: str, workers: int | None,
-             progress: bool, executor_options: Mapping[str, Any]) -> dict[str, int]:
-    done = store.done_run_ids(experiment_id)
+def _all_failed(st: Store, experiment_id: str, counts: Mapping[str, int]) -> RunsFailedError:
+    first = st.first_error(experiment_id)
+    run_id, error = first if first else ("?", "")
+    return RunsFailedError(
+        f"experiment {experiment_id}: all {counts.get('failed', 0)} runs failed, so there is nothing to analyse. "
+        f"The first failure (run {run_id}):\n{error.rstrip()}\n"
+        "Fix the cause and run the same command again: failed runs are run again (or: govsim resume "
+        f"{experiment_id} --store {st.path}).")
+
+
+def _execute(st: Store, experiment_id: str, spec: Mapping[str, Any], *, function: Callable[..., Any] | None,
+             executor: str, workers: int | None, progress: bool, executor_options: Mapping[str, Any],
+             keep_failed: bool = False) -> dict[str, int]:
+    ok_ids = st.done_run_ids(experiment_id, status="ok")
+    failed_ids = st.done_run_ids(experiment_id, status="failed")
+    skip = ok_ids | failed_ids if keep_failed else ok_ids
+    retried = set() if keep_failed else failed_ids
     total = planned_count(spec)
-    if len(done) >= total:  # every run is committed: no workers to start
+    if len(skip) >= total:  # every run is committed: no workers to start
         executor = "inprocess"
     ex = make_executor(executor, workers, **dict(executor_options) if executor != "inprocess" else {})
-    exp = store.experiment(experiment_id)
+    exp = st.experiment(experiment_id)
     manifest = dict(exp["manifest"]) if exp else {}
-    session = {"started": now_utc().isoformat(), "executor": ex.describe(), "skipped_committed": len(done)}
+    session = {"started": now_utc().isoformat(), "executor": ex.describe(), "skipped_committed": len(skip),
+               "retried_failed": len(retried)}
     manifest.setdefault("sessions", []).append(session)
     manifest["executor"] = ex.describe()
-    store.update_manifest(experiment_id, manifest, status="running")
-    writer = _Writer(store, experiment_id)
-    with _progress(progress, total, len(done), spec["name"]) as bar:
+    st.update_manifest(experiment_id, manifest, status="running")
+    tasks = (dict(t, replaces_failed=True) if t["run_id"] in retried else t for t in plan_tasks(spec, skip=skip))
+    guard = _Interrupts()
+    with _progress(progress, total, len(skip), spec["name"]) as bar:
+        def say(msg: str) -> None:
+            if bar is not None:
+                bar[0].console.print(msg)
+            else:
+                print(msg, file=sys.stderr)
+
+        writer = _Writer(st, experiment_id, guard, say)
+        guard.install()
+        runs = None
         try:
-            for payload in ex.run(plan_tasks(spec, skip=done), target=spec["target"]):
+            runs = ex.run(tasks, target=spec["target"], function=function)
+            for payload in runs:
                 writer.add(payload)
                 if bar is not None and payload is not None:
                     prog, tid = bar
                     prog.update(tid, advance=1, failed=f"[red]{writer.failed} failed" if writer.failed else "")
-        except KeyboardInterrupt:
-            writer.flush()  # keep the runs that did finish; resume does the rest
-            raise
-        writer.flush()
-    counts = store.run_counts(experiment_id)
+            with guard.critical():
+                runs.close()
+            writer.flush()
+        except KeyboardInterrupt as err:
+            intr = err if isinstance(err, BatchInterrupted) else BatchInterrupted(signal.SIGINT)
+            with guard.critical(deliver=False):  # a second Ctrl-C must not cut the commit short
+                if runs is not None:
+                    runs.close()  # stop the workers; their unfinished runs are run on resume
+                committed = writer.flush(patience=INTERRUPT_COMMIT_SECONDS)
+                counts = st.run_counts(experiment_id)
+                session.update(finished=now_utc().isoformat(), runs_ok=writer.ok, runs_failed=writer.failed,
+                               interrupted=intr.signal_name)
+                try:
+                    st.update_manifest(experiment_id, manifest, status="running")
+                except StoreBusyError:
+                    pass
+            lost = "" if committed else f" ({len(writer.buffer)} finished runs could not be committed)"
+            raise intr.fill(experiment_id=experiment_id, store=st.path, committed=sum(counts.values()),
+                            planned=total, lost=lost) from None
+        finally:
+            guard.restore()
+    counts = st.run_counts(experiment_id)
     complete = sum(counts.values()) >= total
     session.update(finished=now_utc().isoformat(), runs_ok=writer.ok, runs_failed=writer.failed)
     manifest.update(finished=now_utc().isoformat(), runs_ok=counts.get("ok", 0), runs_failed=counts.get("failed", 0),
                     planned_runs=total)
-    store.update_manifest(experiment_id, manifest, status="done" if complete else "running")
+    st.update_manifest(experiment_id, manifest, status="done" if complete else "running")
+    if complete and not counts.get("ok"):
+        raise _all_failed(st, experiment_id, counts)
     return counts
 
 
 def _start(store: Store | str | os.PathLike[str], *, name: str, kind: str, spec: dict[str, Any],
-           scenarios_meta: Sequence[Mapping[str, Any]], design_rows: Sequence[tuple], extra_manifest: Mapping[str, Any],
-           executor: str, workers: int | None, progress: bool, new: bool,
-           executor_options: Mapping[str, Any]) -> str:
-    code_sha = code_fingerprint(spec["target"])
+           function: Callable[..., Any] | None, scenarios_meta: Sequence[Mapping[str, Any]],
+           design_rows: Sequence[tuple], extra_manifest: Mapping[str, Any], executor: str, workers: int | None,
+           progress: bool, new: bool, executor_options: Mapping[str, Any], keep_failed: bool) -> str:
+    code_sha = code_fingerprint(spec["target"], function)
     exp_id = experiment_id_for(name, spec, code_sha)
     if new:
         exp_id = f"{exp_id}-{now_utc().strftime('%Y%m%dT%H%M%S%f')}"
@@ -365,11 +524,17 @@ def _start(store: Store | str | os.PathLike[str], *, name: str, kind: str, spec:
             st.create_experiment(experiment_id=exp_id, name=name, kind=kind, target=spec["target"],
                                  seed=spec["seed"], horizon=spec["horizon"], spec=spec, manifest=manifest,
                                  scenarios=scenarios_meta, design_rows=design_rows,
-                                 outputs=output_metadata(load_target(spec["target"])))
-        elif existing["status"] == "done" and sum(st.run_counts(exp_id).values()) >= planned_count(spec):
-            return exp_id  # the same experiment is complete: nothing to do
-        _execute(st, exp_id, spec, executor=executor, workers=workers, progress=progress,
-                 executor_options=executor_options)
+                                 outputs=output_metadata(function if function is not None
+                                                         else load_target(spec["target"])))
+        else:
+            counts = st.run_counts(exp_id)
+            complete = sum(counts.values()) >= planned_count(spec)
+            if existing["status"] == "done" and complete and (keep_failed or not counts.get("failed")):
+                if not counts.get("ok"):
+                    raise _all_failed(st, exp_id, counts)
+                return exp_id  # the same experiment is complete: nothing to do
+        _execute(st, exp_id, spec, function=function, executor=executor, workers=workers, progress=progress,
+                 executor_options=executor_options, keep_failed=keep_failed)
     finally:
         if owned:
             st.close()
@@ -380,29 +545,48 @@ def _common_spec(*, name: str, kind: str, target: str, seed: int, horizon: int, 
                  timeseries_every: int, spec_extra: Mapping[str, Any] | None) -> dict[str, Any]:
     if not isinstance(name, str) or not name.strip():
         raise ExperimentError("an experiment needs a non-empty name")
-    load_target(target)  # fail early, in the parent, on a bad target
     return {"name": name, "kind": kind, "target": target, "seed": _check_int("seed", seed, 0),
             "horizon": _check_int("horizon", horizon, 1), "replicates": _check_int("replicates", replicates, 1),
             "timeseries_every": _check_int("timeseries_every", timeseries_every, 0),
             "extra": json.loads(dumps(spec_extra or {}))}
 
 
+def _check_schedule_horizon(schedule: Sequence[Sequence[Any]], horizon: int, whose: str) -> None:
+    late = [c for c in schedule if int(c[0]) > horizon]
+    if late:
+        month, name = int(late[0][0]), late[0][1]
+        raise ExperimentError(
+            f"{whose} changes {name!r} at month {month}, after the horizon of {horizon} months, so the change "
+            f"would never take effect; run at least {max(int(c[0]) for c in late)} months (horizon / --horizon) "
+            "or drop the change")
+
+
+def _executor_options(executor: str, scheduler: str | None, max_attempts: int) -> dict[str, Any]:
+    if executor == "dask":
+        return {"scheduler": scheduler, "max_attempts": max_attempts}
+    return {"max_attempts": max_attempts}
+
+
 # ---------------------------------------------------------------------------- public API
 def run_design(store: Store | str | os.PathLike[str], *, name: str, design: Any, base_params: Mapping[str, Any] | None = None,
                schedule: Iterable[Any] = (), replicates: int = 1, seed: int, horizon: int = 120,
-               target: str = DEFAULT_TARGET, executor: str = "processes", workers: int | None = None,
+               target: Target = DEFAULT_TARGET, executor: str = "processes", workers: int | None = None,
                kind: str = "design", timeseries_every: int = 1, progress: bool = True,
                spec_extra: Mapping[str, Any] | None = None, crn: bool = True, scenario: str | None = None,
-               scheduler: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS, new: bool = False) -> str:
+               scheduler: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS, new: bool = False,
+               keep_failed: bool = False) -> str:
     """Run every row of ``design`` (a DataFrame: one column per parameter) × ``replicates``.
 
     Each design point's parameters are ``base_params`` updated by its row; ``schedule`` applies
     to all points. Seeds: see :mod:`experiments.seeds` (``crn=True``: replicate ``r`` of
-    every point shares a seed). Returns the experiment id; an identical experiment already
-    in the store is resumed (or returned at once if complete) unless ``new=True``.
+    every point shares a seed). ``target`` is ``"module:function"`` or a callable with the
+    signature of ``model.run.simulate``. Returns the experiment id; an identical experiment
+    already in the store is resumed (or returned at once if complete; its failed runs are
+    run again unless ``keep_failed``) unless ``new=True``.
     """
     import pandas as pd
 
+    target, function = normalise_target(target)  # fail early, in the parent, on a bad target
     if not isinstance(design, pd.DataFrame):
         raise ExperimentError(f"design must be a pandas DataFrame, got {type(design).__name__}")
     if design.empty or not len(design.columns):
@@ -419,33 +603,38 @@ def run_design(store: Store | str | os.PathLike[str], *, name: str, design: Any,
     spec.update(design={"columns": cols, "rows": rows},
                 base_params=_validate_params(base_params or {}, target, "base_params"),
                 schedule=_validate_schedule(schedule, target, "base "), crn=bool(crn), scenario=scenario)
+    _check_schedule_horizon(spec["schedule"], spec["horizon"], f"the schedule of {name!r}")
     meta = [{"name": scenario, "params": spec["base_params"], "schedule": spec["schedule"]}] if scenario else []
-    return _start(store, name=name, kind=kind, spec=spec, scenarios_meta=meta,
+    return _start(store, name=name, kind=kind, spec=spec, function=function, scenarios_meta=meta,
                   design_rows=_design_rows_for_store(cols, rows, target),
                   extra_manifest={"design": {"n_points": len(rows), "factors": cols, "crn": bool(crn)}},
                   executor=executor, workers=workers, progress=progress, new=new,
-                  executor_options={"scheduler": scheduler, "max_attempts": max_attempts} if executor == "dask"
-                  else {"max_attempts": max_attempts})
+                  executor_options=_executor_options(executor, scheduler, max_attempts), keep_failed=keep_failed)
 
 
 def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any], *, name: str | None = None,
                   replicates: int | None = None, seed: int | None = None, horizon: int | None = None,
-                  target: str = DEFAULT_TARGET, executor: str = "processes", workers: int | None = None,
+                  target: Target = DEFAULT_TARGET, executor: str = "processes", workers: int | None = None,
                   kind: str | None = None, timeseries_every: int = 1, progress: bool = True,
                   spec_extra: Mapping[str, Any] | None = None, scheduler: str | None = None,
                   max_attempts: int = DEFAULT_MAX_ATTEMPTS, new: bool = False,
-                  scenario_dir: str | os.PathLike[str] | None = None, snapshots: bool | None = None) -> str:
+                  scenario_dir: str | os.PathLike[str] | None = None, snapshots: bool | None = None,
+                  keep_failed: bool = False) -> str:
     """Run scenarios × replicates on common random numbers (replicate ``r`` shares its seed).
 
     ``scenarios`` are :class:`experiments.scenarios.Scenario` objects, scenario names (file
     stems in ``scenario_dir``, default ``scenarios/``) or paths to TOML files. ``replicates``,
-    ``seed`` and ``horizon`` default to the scenarios' own values, which must then agree.
+    ``seed`` and ``horizon`` default to the scenarios' own values, which must then agree; a
+    horizon that ends before a scheduled change is refused. ``target`` is
+    ``"module:function"`` or a callable with the signature of ``model.run.simulate``.
     ``snapshots`` (default: only for the model target) stores the final network of replicate 0
     of each scenario (``network_snapshot``/``network_edges``); the target must then accept
-    ``snapshot=True`` and return it as ``.network``.
+    ``snapshot=True`` and return it as ``.network``. Failed runs of an earlier attempt at the
+    same experiment are run again unless ``keep_failed``.
     """
     from .scenarios import Scenario, load_many
 
+    target, function = normalise_target(target)
     if not scenarios:
         raise ExperimentError("no scenarios given")
     loaded = [s if isinstance(s, Scenario) else None for s in scenarios]
@@ -474,44 +663,59 @@ def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any
                         timeseries_every=timeseries_every, spec_extra=spec_extra)
     spec["scenarios"] = [{"name": s.name, "params": _validate_params(s.params, target, s.name),
                           "schedule": _validate_schedule(s.schedule, target, f"{s.name} ")} for s in loaded]
+    for s, sc in zip(loaded, spec["scenarios"]):
+        _check_schedule_horizon(sc["schedule"], spec["horizon"], f"scenario {s.name!r} ({s.source_file or 'given'})")
     spec["crn"] = True
     # the model's final network of community 0, for the first replicate of each scenario
     spec["snapshot_replicates"] = [0] if (snapshots if snapshots is not None else _is_model_target(target)) else []
     meta = [{"name": s.name, "description": s.description, "source_file": s.source_file, "sha256": s.sha256,
              "params": s.params, "schedule": s.schedule} for s in loaded]
     files = {s.name: {"file": s.source_file, "sha256": s.sha256, "extends_chain": list(s.chain)} for s in loaded}
-    return _start(store, name=name, kind=kind, spec=spec, scenarios_meta=meta, design_rows=(),
+    return _start(store, name=name, kind=kind, spec=spec, function=function, scenarios_meta=meta, design_rows=(),
                   extra_manifest={"scenario_files": files, "design": None},
                   executor=executor, workers=workers, progress=progress, new=new,
-                  executor_options={"scheduler": scheduler, "max_attempts": max_attempts} if executor == "dask"
-                  else {"max_attempts": max_attempts})
+                  executor_options=_executor_options(executor, scheduler, max_attempts), keep_failed=keep_failed)
 
 
 def resume(store: Store | str | os.PathLike[str], experiment_id: str, *, executor: str = "processes",
            workers: int | None = None, progress: bool = True, scheduler: str | None = None,
-           max_attempts: int = DEFAULT_MAX_ATTEMPTS, allow_code_change: bool = False) -> str:
-    """Run the runs of ``experiment_id`` that are not yet in the store; returns the id."""
+           max_attempts: int = DEFAULT_MAX_ATTEMPTS, allow_code_change: bool = False, keep_failed: bool = False,
+           target: Callable[..., Any] | None = None) -> str:
+    """Run the runs of ``experiment_id`` (or of the one experiment whose id starts with it)
+    that are not yet in the store, and the failed ones again unless ``keep_failed``;
+    returns the full id. An experiment whose target was a callable from a script or
+    notebook needs that callable again as ``target``.
+    """
     if not isinstance(store, Store) and not Path(store).exists():
         raise ExperimentError(f"no results store at {store}, so no experiment {experiment_id!r} to resume")
     st, owned = _as_store(store)
     try:
+        try:
+            experiment_id = st.resolve(experiment_id)
+        except StoreError as err:
+            hint = "" if st.experiments() else " (if the batch was killed before it began, re-run the original command)"
+            raise ExperimentError(f"{err}{hint}") from None
         exp = st.experiment(experiment_id)
-        if exp is None:
-            known = [e["experiment_id"] for e in st.experiments()]
-            import difflib
-
-            close = difflib.get_close_matches(experiment_id, known, n=3)
-            hint = f"; did you mean {' or '.join(close)}?" if close else (
-                "; re-run the original command (it resumes the same experiment)" if not known else "")
-            raise ExperimentError(f"no experiment {experiment_id!r} in {st.path}{hint}")
         spec = exp["spec"]
-        code_sha = code_fingerprint(spec["target"])
+        function = None
+        if spec["target"].startswith(PYTHON_PREFIX):
+            if target is None:
+                raise ExperimentError(
+                    f"experiment {experiment_id} ran the Python callable {spec['target'][len(PYTHON_PREFIX):]}, "
+                    "which cannot be imported by name; resume it from Python with resume(store, id, target=<that "
+                    "function>), or run the original call again (it resumes the same experiment)")
+            name, function = normalise_target(target)
+            if function is None:  # importable after all: ship it like any other callable
+                function = target
+        elif target is not None:
+            raise ExperimentError(f"experiment {experiment_id} runs {spec['target']}; target= is only for "
+                                  "experiments of a Python callable")
+        code_sha = code_fingerprint(spec["target"], function)
         if not allow_code_change and exp["manifest"].get("code_sha256") not in (None, code_sha):
             raise ExperimentError(f"the code of {spec['target']} changed since {experiment_id} started; "
                                   "its results would mix model versions (start a new experiment instead)")
-        _execute(st, experiment_id, spec, executor=executor, workers=workers, progress=progress,
-                 executor_options={"scheduler": scheduler, "max_attempts": max_attempts} if executor == "dask"
-                 else {"max_attempts": max_attempts})
+        _execute(st, experiment_id, spec, function=function, executor=executor, workers=workers, progress=progress,
+                 executor_options=_executor_options(executor, scheduler, max_attempts), keep_failed=keep_failed)
     finally:
         if owned:
             st.close()

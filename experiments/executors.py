@@ -1,30 +1,39 @@
 """Executors: where planned runs are computed. One interface, three implementations.
 
-``executor.run(tasks, target=...)`` takes an iterator of task dicts and yields one payload
-per task, in completion order (and ``None`` now and then while it waits, so the caller can
-commit). Only a small window of tasks is in flight, so memory stays flat. Worker processes
-import the target's module before their first task. A task whose worker process dies is
-retried up to ``max_attempts`` times, then yielded as failed.
+``executor.run(tasks, target=..., function=...)`` takes an iterator of task dicts and yields
+one payload per task, in completion order (and ``None`` now and then while it waits, so the
+caller can commit). Only a small window of tasks is in flight, so memory stays flat. Worker
+processes import the target's module (or unpickle ``function``, a callable packed by
+:func:`experiments.worker.pack_function`) before their first task. A task whose worker
+process dies is retried up to ``max_attempts`` times, then yielded as failed.
 
 ``inprocess``  the calling process (debugging, tiny batches, notebooks)
-``processes``  local worker processes started with an explicit ``forkserver`` (else
-               ``spawn``) context; the global start method is never changed
+``processes``  local worker processes, each a fresh interpreter (``python -c``) that imports
+               only what the target needs — never the caller's script or notebook, so a
+               script without an ``if __name__ == "__main__":`` guard works too; the
+               multiprocessing start method is neither used nor changed
 ``dask``       a Dask ``distributed`` cluster: a ``LocalCluster`` by default, or an existing
                scheduler (``scheduler="tcp://host:8786"``; e.g. one started by dask-jobqueue)
 """
 
 from __future__ import annotations
 
+import ast
 import collections
 import importlib
-import multiprocessing as mp
 import os
 import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator, Mapping
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any
 
-from .worker import failed_payload, run_task
+from govsim.errors import GovsimError
+
+from .worker import failed_payload, run_task, unpack_function
 
 __all__ = ["EXECUTORS", "ExecutorError", "make_executor", "InProcessExecutor", "ProcessExecutor", "DaskExecutor"]
 
@@ -33,7 +42,7 @@ DEFAULT_MAX_ATTEMPTS = 3
 HEARTBEAT_SECONDS = 0.5
 
 
-class ExecutorError(RuntimeError):
+class ExecutorError(GovsimError, RuntimeError):
     """An executor could not be started (bad option, unreachable scheduler)."""
 
 
@@ -55,9 +64,10 @@ class InProcessExecutor:
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "workers": 1}
 
-    def run(self, tasks: Iterable[Mapping[str, Any]], *, target: str | None = None) -> Iterator[dict[str, Any]]:
+    def run(self, tasks: Iterable[Mapping[str, Any]], *, target: str | None = None,
+            function: Any = None) -> Iterator[dict[str, Any]]:
         for task in tasks:
-            yield run_task(task)
+            yield run_task(task, function)
 
 
 def preload(target: str | None) -> None:
@@ -69,10 +79,28 @@ def preload(target: str | None) -> None:
             pass
 
 
-def _process_main(conn: Any, target: str | None = None) -> None:
-    """Worker process loop: receive a task, send back its payload; stop on None or EOF."""
+_BOOT = "from experiments.executors import _worker_main; _worker_main()"
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+def _worker_main() -> None:
+    """Worker process loop: set up from the first message, then receive a task and send
+    back its payload; stop on None or EOF (the parent went away)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    preload(target)
+    conn = Connection(int(os.environ.pop("GOVSIM_WORKER_FD")))
+    try:
+        init = conn.recv()
+    except (EOFError, OSError):
+        return
+    sys.path[:] = init["sys_path"]
+    function = init.get("function")
+    if function is not None:
+        try:
+            function = unpack_function(function)
+        except Exception:  # noqa: BLE001 - each task then reports the failure with its traceback
+            pass
+    else:
+        preload(init.get("target"))
     while True:
         try:
             task = conn.recv()
@@ -81,55 +109,81 @@ def _process_main(conn: Any, target: str | None = None) -> None:
         if task is None:
             return
         try:
-            conn.send(run_task(task))
+            conn.send(run_task(task, function))
         except (BrokenPipeError, OSError):
             return
 
 
 class _Slot:
-    __slots__ = ("proc", "conn", "outstanding")
+    """One worker process and the pipe to it."""
 
-    def __init__(self, ctx: Any, target: str | None = None) -> None:
-        parent, child = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=_process_main, args=(child, target), daemon=True, name="govsim-worker")
-        self.proc.start()
-        child.close()
-        self.conn = parent
-        self.outstanding: collections.deque[dict[str, Any]] = collections.deque()
+    __slots__ = ("proc", "conn", "sentinel", "outstanding")
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def __init__(self, init: Mapping[str, Any]) -> None:
+        parent, child = socket.socketpair()
+        env = dict(os.environ)
+        env["GOVSIM_WORKER_FD"] = str(child.fileno())
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
         try:
-            self.conn.send(None)
+            self.proc = subprocess.Popen([sys.executable, "-P", "-c", _BOOT], pass_fds=(child.fileno(),), env=env,
+                                         stdin=subprocess.DEVNULL)
+        except OSError as err:
+            parent.close()
+            raise ExecutorError(f"cannot start a worker process ({err})") from err
+        finally:
+            child.close()
+        self.conn = Connection(parent.detach())
+        self.sentinel = os.pidfd_open(self.proc.pid) if hasattr(os, "pidfd_open") else None
+        self.outstanding: collections.deque[dict[str, Any]] = collections.deque()
+        try:
+            self.conn.send(dict(init))
         except (BrokenPipeError, OSError):
-            pass
-        self.proc.join(timeout)
-        if self.proc.is_alive():
+            pass  # it died at once; found dead by the loop
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, timeout: float = 5.0, *, kill: bool = False) -> None:
+        if not kill:
+            try:
+                self.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                kill = True
+        if kill and self.proc.poll() is None:
             self.proc.kill()
-            self.proc.join(timeout)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
         self.conn.close()
+        if self.sentinel is not None:
+            os.close(self.sentinel)
+            self.sentinel = None
 
 
 class ProcessExecutor:
     """Local worker processes, each fed its own tasks over a pipe.
 
-    The parent knows which task each worker is running, so when a worker dies (killed,
-    out of memory, segfault) exactly that task is retried on a fresh worker; tasks queued
-    behind it are resubmitted without counting an attempt.
+    Each worker is a fresh interpreter started with ``python -c`` and the caller's
+    ``sys.path``: it imports the target (or unpickles the callable) and nothing of the
+    caller's ``__main__``, so scripts without a main guard and notebooks work alike. The
+    parent knows which task each worker is running, so when a worker dies (killed, out of
+    memory, segfault) exactly that task is retried on a fresh worker; tasks queued behind
+    it are resubmitted without counting an attempt.
     """
 
     name = "processes"
+    start_method = "subprocess"
 
-    def __init__(self, workers: int | None = None, *, start_method: str | None = None,
-                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, prefetch: int = 2, **_: Any) -> None:
+    def __init__(self, workers: int | None = None, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS, prefetch: int = 2,
+                 **_: Any) -> None:
         self.workers = int(workers or default_workers())
         if self.workers < 1:
             raise ExecutorError(f"workers must be ≥ 1, got {workers}")
-        methods = mp.get_all_start_methods()
-        method = start_method or ("forkserver" if "forkserver" in methods else "spawn")
-        if method not in methods:
-            raise ExecutorError(f"start method {method!r} not available here; one of {methods}")
-        self.start_method = method
-        self.ctx = mp.get_context(method)
         self.max_attempts = int(max_attempts)
         self.prefetch = max(1, int(prefetch))
 
@@ -137,11 +191,18 @@ class ProcessExecutor:
         return {"executor": self.name, "workers": self.workers, "start_method": self.start_method,
                 "max_attempts": self.max_attempts}
 
-    def run(self, tasks: Iterable[Mapping[str, Any]], *, target: str | None = None) -> Iterator[dict[str, Any] | None]:
+    def run(self, tasks: Iterable[Mapping[str, Any]], *, target: str | None = None,
+            function: Any = None) -> Iterator[dict[str, Any] | None]:
+        from .worker import pack_function
+
+        init = {"sys_path": [os.path.abspath(p) if p else os.getcwd() for p in sys.path], "target": target,
+                "function": None if function is None else (
+                    function if isinstance(function, bytes) else pack_function(function))}
         source = iter(tasks)
         retry: collections.deque[dict[str, Any]] = collections.deque()
-        slots = [_Slot(self.ctx, target) for _ in range(self.workers)]
+        slots = [_Slot(init) for _ in range(self.workers)]
         exhausted = False
+        finished = False
         try:
             while True:
                 # feed every worker up to `prefetch` tasks
@@ -165,14 +226,19 @@ class ProcessExecutor:
                         slot.outstanding.append(task)
                 if not any(s.outstanding for s in slots):
                     if exhausted and not retry:
+                        finished = True
                         return
                     continue
                 by_conn = {s.conn: s for s in slots}
-                by_sentinel = {s.proc.sentinel: s for s in slots}
+                by_sentinel = {s.sentinel: s for s in slots if s.sentinel is not None}
                 ready = wait(list(by_conn) + list(by_sentinel), timeout=HEARTBEAT_SECONDS)
                 if not ready:
-                    yield None  # heartbeat: lets the caller commit what it holds
-                    continue
+                    for slot in slots:  # without pidfds a death shows as EOF, or here
+                        if slot.sentinel is None and not slot.alive() and slot.conn not in ready:
+                            ready.append(slot.conn)
+                    if not ready:
+                        yield None  # heartbeat: lets the caller commit what it holds
+                        continue
                 dead: list[_Slot] = []
                 for obj in ready:
                     slot = by_conn.get(obj)
@@ -200,10 +266,12 @@ class ProcessExecutor:
                             break
                         slot.outstanding.popleft()
                         yield payload
-                    if slot.proc.is_alive():
-                        continue  # only its pipe hiccuped; keep it
-                    slot.proc.join()
-                    code = slot.proc.exitcode
+                    if slot.alive():
+                        try:
+                            slot.proc.wait(1.0)  # EOF first, exit a moment later
+                        except subprocess.TimeoutExpired:
+                            continue  # only its pipe hiccuped; keep it
+                    code = slot.proc.returncode
                     if slot.outstanding:
                         running = slot.outstanding.popleft()
                         attempts = int(running.get("attempts", 0)) + 1
@@ -215,11 +283,38 @@ class ProcessExecutor:
                             retry.append({**running, "attempts": attempts})
                         retry.extend(slot.outstanding)  # queued behind it, never started
                         slot.outstanding.clear()
-                    slot.conn.close()
-                    slots[slots.index(slot)] = _Slot(self.ctx, target)
+                    slot.stop(kill=True)
+                    slots[slots.index(slot)] = _Slot(init)
         finally:
-            for slot in slots:
-                slot.stop()
+            for slot in slots:  # interrupted: no reason to wait for the runs in flight
+                slot.stop(kill=not finished)
+
+
+def unguarded_script_call() -> tuple[str, int] | None:
+    """``(script, line)`` when the calling script runs this at import time, outside an
+    ``if __name__ == "__main__":`` block (worker processes that re-import the script, as
+    Dask's local workers do, would then run it again); None otherwise."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or not str(path).endswith(".py"):
+        return None  # an interactive session, a notebook, python -c
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__":
+            break
+        frame = frame.f_back
+    if frame is None:
+        return None
+    try:
+        tree = ast.parse(Path(frame.f_code.co_filename).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    line = frame.f_lineno
+    for node in tree.body:
+        if isinstance(node, ast.If) and "__name__" in ast.unparse(node.test) and "__main__" in ast.unparse(node.test):
+            if node.lineno <= line <= (node.end_lineno or node.lineno):
+                return None
+    return frame.f_code.co_filename, line
 
 
 class DaskExecutor:
@@ -264,13 +359,25 @@ class DaskExecutor:
                                    dashboard_address=None, host="127.0.0.1")
         return Client(cluster), cluster
 
-    def run(self, tasks: Iterable[Mapping[str, Any]], *, target: str | None = None) -> Iterator[dict[str, Any] | None]:
+    def run(self, tasks: Iterable[Mapping[str, Any]], *, target: str | None = None,
+            function: Any = None) -> Iterator[dict[str, Any] | None]:
         from distributed import wait as dask_wait
         from distributed.scheduler import KilledWorker
 
+        from .worker import pack_function
+
+        if not self.scheduler:
+            where = unguarded_script_call()
+            if where is not None:
+                raise ExecutorError(
+                    f"{where[0]}, line {where[1]}: this script starts a batch when it is imported; Dask's local "
+                    "worker processes import the script again and would start it again. Put the calls under "
+                    "'if __name__ == \"__main__\":' (see README), or use executor='processes'")
+        blob = None if function is None else (function if isinstance(function, bytes) else pack_function(function))
         client, cluster = self._client()
         try:
-            client.run(preload, target)
+            if blob is None:
+                client.run(preload, target)
             n = sum(client.nthreads().values()) or self.workers
             window = self.window or max(4, 2 * n)
             source = iter(tasks)
@@ -281,7 +388,7 @@ class DaskExecutor:
                     task = dict(next(source))
                 except StopIteration:
                     return False
-                pending[client.submit(run_task, task, pure=False)] = task
+                pending[client.submit(run_task, task, blob, pure=False)] = task
                 return True
 
             for _ in range(window):

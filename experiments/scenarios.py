@@ -14,7 +14,9 @@ Format (full description in scenarios/README.md)::
 or, equivalently, ``[[schedule]]`` entries with ``month``, ``name`` and ``value``.
 
 Every problem raises :class:`ScenarioError` naming the file, the key, the value and what is
-allowed.
+allowed, on one line, with keys and values spelled as TOML writes them and long values cut
+(:mod:`govsim.spelling`) — whatever the file holds (huge numbers, keys with line breaks,
+arrays nested thousands deep).
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govsim import spelling
+from govsim.errors import GovsimError
+
 __all__ = ["SCENARIO_DIR", "TOP_KEYS", "Scenario", "ScenarioError", "list_scenarios", "load_many", "load_scenario"]
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -36,17 +41,29 @@ TOP_KEYS = ("name", "description", "extends", "horizon", "replicates", "seed", "
 DEFAULTS = {"horizon": 120, "replicates": 10, "seed": 20261125}
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 MAX_SEED = 2**63 - 1
+MAX_MONTH = 100_000
+_MONTH_KEY = re.compile(r"[0-9]{1,6}", re.ASCII)  # ASCII digits only: "２４" is not month 24
 
 
-class ScenarioError(ValueError):
-    """A scenario file that cannot be used: names the file, key, value and what is allowed."""
+class ScenarioError(GovsimError, ValueError):
+    """A scenario file that cannot be used: names the file, key, value and what is allowed.
+
+    ``key`` is the dotted TOML key (``schedule.24.pay_director``); the message shows the
+    value as TOML spells it, cut when long, and is always one line.
+    """
 
     def __init__(self, file: str, key: str, value: Any, problem: str, allowed: str = "") -> None:
         self.file, self.key, self.value, self.problem, self.allowed = file, key, value, problem, allowed
-        shown = "" if value is _MISSING else f" = {value!r}"
+        shown = "" if value is _MISSING else f" = {spelling.value(value)}"
         tail = f"; {allowed}" if allowed else ""
         where = f"key '{key}'{shown}: " if key else ""
-        super().__init__(f"{file}: {where}{problem}{tail}")
+        super().__init__(" ".join(f"{file}: {where}{problem}{tail}".splitlines()))
+
+
+def _q(name: Any) -> str:
+    """A name in a message: 'name' when it is a bare TOML key, else its quoted TOML spelling."""
+    k = spelling.key(name)
+    return f"'{k}'" if k == str(name) else k
 
 
 _MISSING = object()
@@ -94,8 +111,19 @@ def _find(name_or_path: str | os.PathLike[str], directory: Path) -> Path:
     known = list_scenarios(directory)
     close = difflib.get_close_matches(s, known, n=3)
     hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-    raise ScenarioError(_rel(directory), "", _MISSING, f"no scenario named {s!r}",
+    raise ScenarioError(_rel(directory), "", _MISSING, f"no scenario named {_q(s)}",
                         f"{hint}known: {', '.join(known) or '(none)'}")
+
+
+def _reader_message(err: Exception, limit: int = 120) -> str:
+    """The TOML reader's message on one line, the part before its position cut to ``limit``
+    characters (it can quote a whole 5,000-character key)."""
+    msg = " ".join(str(err).split())
+    m = re.fullmatch(r"(.*?)\s*(\(at line \d+, column \d+\))?", msg)
+    body, where = (m.group(1), m.group(2) or "") if m else (msg, "")
+    if len(body) > limit:
+        body = body[: limit - 1] + "…"
+    return f"{body} {where}".strip()
 
 
 def _read(path: Path) -> tuple[dict[str, Any], bytes]:
@@ -109,7 +137,14 @@ def _read(path: Path) -> tuple[dict[str, Any], bytes]:
     except UnicodeDecodeError as err:
         raise ScenarioError(fname, "", _MISSING, "not UTF-8 text", "scenario files are UTF-8 TOML") from err
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(fname, "", _MISSING, f"malformed TOML ({err})", "see scenarios/README.md") from err
+        raise ScenarioError(fname, "", _MISSING, f"malformed TOML ({_reader_message(err)})",
+                            "see scenarios/README.md") from err
+    except RecursionError as err:
+        raise ScenarioError(fname, "", _MISSING, "malformed TOML (arrays or tables nested too deeply)",
+                            "see scenarios/README.md") from err
+    except ValueError as err:  # a whole number of more than 4,300 digits: int() refuses to read it
+        raise ScenarioError(fname, "", _MISSING, "malformed TOML (a number too long to read)",
+                            "numbers in scenario files have at most a few dozen digits") from err
     return data, raw
 
 
@@ -123,9 +158,9 @@ def _param(fname: str, key: str, name: Any, value: Any, *, scheduled: bool) -> A
     from model.parameters import REGISTRY, ParameterError, validate_value
 
     if not isinstance(name, str) or name not in REGISTRY:
-        close = difflib.get_close_matches(str(name), REGISTRY, n=3)
+        close = difflib.get_close_matches(str(name)[:200], REGISTRY, n=3)
         hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-        raise ScenarioError(fname, key, value, f"unknown parameter {name!r}",
+        raise ScenarioError(fname, key, value, f"unknown parameter {_q(name)}",
                             f"{hint}see docs/ODD.md for the {len(REGISTRY)} declared parameters")
     if scheduled and REGISTRY[name].kind == "structural":
         raise ScenarioError(fname, key, value, f"'{name}' is structural and cannot be scheduled",
@@ -140,15 +175,17 @@ def _schedule(fname: str, value: Any) -> list[list[Any]]:
     out: list[list[Any]] = []
     if isinstance(value, Mapping):  # [schedule.24] pay_director = 2500
         for month_key, changes in value.items():
-            key = f"schedule.{month_key}"
-            if not re.fullmatch(r"\d+", str(month_key)):
-                raise ScenarioError(fname, key, _MISSING, f"{month_key!r} is not a month",
-                                    "allowed: [schedule.<month>] with a whole number ≥ 0, e.g. [schedule.24]")
+            key = spelling.key_path("schedule", month_key)
+            if not _MONTH_KEY.fullmatch(str(month_key)) or int(month_key) > MAX_MONTH:
+                raise ScenarioError(fname, key, _MISSING, f"{_q(month_key)} is not a month",
+                                    f"allowed: [schedule.<month>] with a whole number in [0, {MAX_MONTH}] in "
+                                    "ASCII digits, e.g. [schedule.24]")
             if not isinstance(changes, Mapping) or not changes:
                 raise ScenarioError(fname, key, changes, "expected a table of parameter = value",
                                     "e.g. [schedule.24] then pay_director = 2500")
             for name, v in changes.items():
-                out.append([int(month_key), name, _param(fname, f"{key}.{name}", name, v, scheduled=True)])
+                out.append([int(month_key), name, _param(fname, spelling.key_path("schedule", month_key, name), name,
+                                                         v, scheduled=True)])
     elif isinstance(value, list):  # [[schedule]] month = 24, name = "pay_director", value = 2500
         for i, entry in enumerate(value):
             key = f"schedule[{i}]"
@@ -158,12 +195,14 @@ def _schedule(fname: str, value: Any) -> list[list[Any]]:
             if keys != {"month", "name", "value"}:
                 extra = sorted(keys - {"month", "name", "value"})
                 missing = sorted({"month", "name", "value"} - keys)
-                what = (f"unknown key(s) {extra}" if extra else "") + (" and " if extra and missing else "") + (
+                shown = ", ".join(_q(k) for k in extra[:5]) + (", …" if len(extra) > 5 else "")
+                what = (f"unknown key(s) {shown}" if extra else "") + (" and " if extra and missing else "") + (
                     f"missing {missing}" if missing else "")
                 raise ScenarioError(fname, key, dict(entry), what, "each [[schedule]] entry has exactly month, name, value")
-            month = _int(fname, f"{key}.month", entry["month"], 0, 100_000)
+            month = _int(fname, f"{key}.month", entry["month"], 0, MAX_MONTH)
             name = entry["name"]
-            out.append([month, name, _param(fname, f"{key}.value ({name})", name, entry["value"], scheduled=True)])
+            out.append([month, name, _param(fname, f"{key}.value ({spelling.key(name)})", name, entry["value"],
+                                            scheduled=True)])
     else:
         raise ScenarioError(fname, "schedule", value, "expected [schedule.<month>] tables or [[schedule]] entries",
                             "see scenarios/README.md")
@@ -188,9 +227,10 @@ def _load(path: Path, stack: tuple[Path, ...]) -> tuple[Scenario, list[bytes]]:
     data, raw = _read(path)
     for key in data:
         if key not in TOP_KEYS:
-            close = difflib.get_close_matches(key, TOP_KEYS, n=1)
+            close = difflib.get_close_matches(key[:200], TOP_KEYS, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
-            raise ScenarioError(fname, key, data[key], "unknown key", f"{hint}allowed keys: {', '.join(TOP_KEYS)}")
+            raise ScenarioError(fname, spelling.key(key), data[key], "unknown key",
+                                f"{hint}allowed keys: {', '.join(TOP_KEYS)}")
     name = data.get("name", path.stem)
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ScenarioError(fname, "name", name, "not a valid scenario name", "letters, digits, '_' and '-'")
@@ -218,7 +258,7 @@ def _load(path: Path, stack: tuple[Path, ...]) -> tuple[Scenario, list[bytes]]:
         raise ScenarioError(fname, "params", params_raw, "expected a table", "[params] then name = value lines")
     params = dict(parent.params) if parent else {}
     for k, v in params_raw.items():
-        params[k] = _param(fname, f"params.{k}", k, v, scheduled=False)
+        params[k] = _param(fname, spelling.key_path("params", k), k, v, scheduled=False)
     schedule = _schedule(fname, data["schedule"]) if "schedule" in data else []
     if parent:
         schedule = _merge_schedule(parent.schedule, schedule)
@@ -228,8 +268,8 @@ def _load(path: Path, stack: tuple[Path, ...]) -> tuple[Scenario, list[bytes]]:
     seed = _int(fname, "seed", data["seed"], 0, MAX_SEED) if "seed" in data else inherited["seed"]
     for m, n, _ in schedule:
         if m > horizon:
-            raise ScenarioError(fname, f"schedule.{m}.{n}", m, f"month {m} is after the horizon ({horizon})",
-                                f"allowed: months 0..{horizon}")
+            raise ScenarioError(fname, spelling.key_path("schedule", m, n), m,
+                                f"month {m} is after the horizon ({horizon})", f"allowed: months 0..{horizon}")
     blobs = [*blobs, path.stem.encode() + b"\0" + raw]
     digest = hashlib.sha256(b"\0\0".join(blobs)).hexdigest()
     chain = (*(parent.chain if parent else ()), path.stem)

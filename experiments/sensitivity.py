@@ -26,7 +26,10 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from govsim.errors import GovsimError
+
 from .sensitivity_design import (
+    DEFAULT_QMC_REPLICATES,
     DESIGN_METHODS,
     Design,
     FactorError,
@@ -54,7 +57,7 @@ MODEL_TARGET = "model.run:simulate"
 MORRIS_SAMPLE_LIMIT = 2_000_000  # unit-sample values kept in the spec for the Morris estimator
 
 
-class SensitivityError(ValueError):
+class SensitivityError(GovsimError, ValueError):
     """A sensitivity experiment that cannot be run or extended as asked."""
 
 
@@ -75,10 +78,11 @@ def plan(*, method: str = "sobol", n: int, seed: int = 1, problem: Problem | Non
          kinds: Iterable[str] = (), groups: Iterable[str] = (), exclude: Iterable[str] = (),
          group_by: str | None = None, ranges: Mapping[str, Sequence[float]] | None = None,
          dists: Mapping[str, Any] | None = None, second_order: bool = True, num_levels: int = 4,
-         M: int = 4) -> Design:
+         M: int = 4, qmc_replicates: int = DEFAULT_QMC_REPLICATES) -> Design:
     """The design a :func:`run` with the same arguments would execute (nothing is run)."""
     prob = _problem(problem, factors, kinds, groups, exclude, group_by, ranges, dists)
-    return make_design(prob, method, n, seed=seed, second_order=second_order, num_levels=num_levels, M=M)
+    return make_design(prob, method, n, seed=seed, second_order=second_order, num_levels=num_levels, M=M,
+                       qmc_replicates=qmc_replicates)
 
 
 def _sens_spec(design: Design, *, replicates: int, root: str | None) -> dict[str, Any]:
@@ -92,6 +96,7 @@ def _sens_spec(design: Design, *, replicates: int, root: str | None) -> dict[str
         "sample_sha256": design.sha256(), "sample_seed": int(design.settings["seed"]),
         "second_order": bool(design.settings.get("second_order", False)),
         "base_offset": int(design.settings.get("base_offset", 0)), "root": root,
+        "qmc_replicates": int(design.settings.get("qmc_replicates", 1)),
         "num_levels": design.settings.get("num_levels"), "M": design.settings.get("M"),
         "unit_mapping": "float: inverse CDF of dist on [lower, upper]; int/bool/choice: level min(floor(u*k), k-1)",
     }
@@ -132,23 +137,27 @@ def run(store: Any, *, method: str = "sobol", n: int, seed: int = 1, problem: Pr
         factors: Any = None, kinds: Iterable[str] = (), groups: Iterable[str] = (), exclude: Iterable[str] = (),
         group_by: str | None = None, ranges: Mapping[str, Sequence[float]] | None = None,
         dists: Mapping[str, Any] | None = None, second_order: bool = True, num_levels: int = 4, M: int = 4,
+        qmc_replicates: int = DEFAULT_QMC_REPLICATES,
         replicates: int = 1, base_params: Mapping[str, Any] | None = None, schedule: Iterable[Any] = (),
-        horizon: int = 120, target: str = MODEL_TARGET, executor: str = "processes", workers: int | None = None,
+        horizon: int = 120, target: Any = MODEL_TARGET, executor: str = "processes", workers: int | None = None,
         timeseries_every: int = 1, progress: bool = True, name: str | None = None, crn: bool = True,
         new: bool = False) -> str:
     """Draw the design, execute it through the experiment engine, return the experiment id.
 
     Factors come from ``problem`` or from ``factors``/``kinds``/``groups`` (see
     :func:`experiments.sensitivity_design.build_problem`). ``n`` is the base sample size
-    (Sobol' base rows, Morris trajectories, eFAST rows per factor, Latin rows). Each unique
-    design point runs ``replicates`` times; with ``crn`` replicate ``r`` shares its seed at
-    every point. Calling again with the same arguments resumes the same experiment.
+    (Sobol' base rows, Morris trajectories, eFAST rows per factor, Latin rows); a Sobol'
+    design splits its n base rows into ``qmc_replicates`` independently scrambled blocks,
+    whose spread gives the indices' intervals. Each unique design point runs
+    ``replicates`` times; with ``crn`` replicate ``r`` shares its seed at every point.
+    Calling again with the same arguments resumes the same experiment.
     """
     if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
         raise SensitivityError(f"replicates must be a whole number ≥ 1, got {replicates!r}")
     prob = _problem(problem, factors, kinds, groups, exclude, group_by, ranges, dists)
     _check_target_factors(prob, target)
-    design = make_design(prob, method, n, seed=seed, second_order=second_order, num_levels=num_levels, M=M)
+    design = make_design(prob, method, n, seed=seed, second_order=second_order, num_levels=num_levels, M=M,
+                         qmc_replicates=qmc_replicates)
     return _execute(store, design, replicates=replicates, seed=seed, base_params=base_params, schedule=schedule,
                     horizon=horizon, target=target, executor=executor, workers=workers,
                     timeseries_every=timeseries_every, progress=progress, name=name or f"sa-{method}", crn=crn,
@@ -196,10 +205,10 @@ def extend(store: Any, experiment_id: str, *, n_more: int | None = None, executo
            workers: int | None = None, progress: bool = True) -> str:
     """Add ``n_more`` base rows (default: as many as there are, doubling N) to a Sobol' design.
 
-    The new rows continue the same scrambled Sobol' sequence, so the extended design equals a
-    design drawn at the larger N; they run as a new experiment that records the root and its
-    base-row offset, and :func:`analysis.sensitivity.analyze` on the root uses every block.
-    Returns the new experiment's id.
+    The new rows continue each replicate's scrambled Sobol' sequence, so the extended design
+    equals a design drawn at the larger N; they run as a new experiment that records the root
+    and its base-row offset, and :func:`analysis.sensitivity.analyze` on the root uses every
+    block. Returns the new experiment's id.
     """
     from analysis.sensitivity import load_design
 
@@ -218,7 +227,7 @@ def extend(store: Any, experiment_id: str, *, n_more: int | None = None, executo
         raise SensitivityError(f"n_more must be ≥ 1, got {n_more}")
     prob = Problem.from_spec(s["problem"])
     design = make_design(prob, "sobol", n_more, seed=int(s["sample_seed"]), second_order=bool(s["second_order"]),
-                         base_offset=current.n)
+                         base_offset=current.n, qmc_replicates=int(s.get("qmc_replicates", 1)))
     return _execute(store, design, replicates=int(root_spec["replicates"]), seed=int(root_spec["seed"]),
                     base_params=root_spec.get("base_params") or {}, schedule=root_spec.get("schedule") or [],
                     horizon=int(root_spec["horizon"]), target=root_spec["target"], executor=executor, workers=workers,
@@ -230,10 +239,13 @@ def extend(store: Any, experiment_id: str, *, n_more: int | None = None, executo
 def run_until(store: Any, *, target_width: float, outputs: Sequence[str], max_n: int = 4096,
               statistics: Sequence[str] = ("S1", "ST"), period: str = "summary", num_resamples: int = 200,
               conf_level: float = 0.95, executor: str = "processes", workers: int | None = None,
-              progress: bool = True, experiment_id: str | None = None, **run_kwargs: Any):
+              progress: bool = True, experiment_id: str | None = None, analysis_seed: int | None = None,
+              **run_kwargs: Any):
     """Run (or continue) a Sobol' design and double its base sample until the widest 95 % CI
     of ``statistics`` over ``outputs`` is below ``target_width`` (full width) or N reaches
-    ``max_n``. Returns ``(root experiment id, indices DataFrame of the last analysis)``.
+    ``max_n``. The intervals are those of :func:`analysis.sensitivity.analyze` (across the
+    design's independent replicates). Returns ``(root experiment id, indices DataFrame of the
+    last analysis)``.
     """
     from analysis.sensitivity import analyze, load_design, max_ci_width
 
@@ -248,7 +260,8 @@ def run_until(store: Any, *, target_width: float, outputs: Sequence[str], max_n:
         raise SensitivityError(f"continuing {experiment_id}: design arguments {sorted(run_kwargs)} are not used")
     while True:
         idx = analyze(store, experiment_id, outputs=outputs, methods=["sobol"], periods=[period],
-                      num_resamples=num_resamples, conf_level=conf_level)
+                      num_resamples=num_resamples, conf_level=conf_level,
+                      **({} if analysis_seed is None else {"seed": analysis_seed}))
         width = max_ci_width(idx, statistics=statistics, period=period)
         n = load_design(store, experiment_id).n
         if progress:
@@ -279,20 +292,34 @@ def _ranges(values: Sequence[str] | None) -> dict[str, tuple[float, float]]:
     return out
 
 
+_FACTOR_FORMS = "NAME=LO:HI (float), NAME=int:LO:HI, NAME=bool or NAME=a|b|c (choice)"
+
+
 def _explicit(values: Sequence[str] | None) -> list[dict[str, Any]]:
+    """Explicit factors of ``--factor``: ``x=0:1`` or ``x=float:0:1``, ``n=int:1:10``,
+    ``flag=bool``, ``mode=a|b|c``."""
     out = []
     for item in _split(values):
         name, sep, rng = item.partition("=")
         if not sep or not name:
-            raise SensitivityError(f"--factor {item!r}: expected NAME=LO:HI or NAME=a|b|c")
+            raise SensitivityError(f"--factor {item!r}: expected {_FACTOR_FORMS}")
         if "|" in rng:
             out.append({"name": name, "type": "choice", "choices": rng.split("|")})
             continue
+        if rng == "bool":
+            out.append({"name": name, "type": "bool"})
+            continue
+        parts = rng.split(":")
+        kind = parts.pop(0) if parts and parts[0] in ("int", "float") else "float"
         try:
-            lo, hi = (float(v) for v in rng.split(":"))
+            lo, hi = parts
+            if kind == "int":
+                lo_v, hi_v = int(lo), int(hi)
+            else:
+                lo_v, hi_v = float(lo), float(hi)
         except ValueError:
-            raise SensitivityError(f"--factor {item!r}: expected NAME=LO:HI or NAME=a|b|c") from None
-        out.append({"name": name, "lower": lo, "upper": hi})
+            raise SensitivityError(f"--factor {item!r}: expected {_FACTOR_FORMS}") from None
+        out.append({"name": name, "type": kind, "lower": lo_v, "upper": hi_v})
     return out
 
 
@@ -318,8 +345,8 @@ def _add_problem_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--groups", action="append", metavar="GROUPS", help="all parameters of these submodel groups")
     g.add_argument("--exclude", action="append", metavar="NAMES", help="drop these factors again")
     g.add_argument("--factor", action="append", metavar="NAME=LO:HI", dest="explicit",
-                   help="an explicit float factor that is not a model parameter (e.g. x1 of an analytic target); "
-                        "NAME=a|b|c gives a choice factor")
+                   help="a factor that is not a model parameter (e.g. x1 of an analytic target): NAME=LO:HI "
+                        "(float), NAME=int:LO:HI, NAME=bool or NAME=a|b|c (choice)")
     g.add_argument("--range", action="append", metavar="NAME=LO:HI", dest="ranges", help="override a factor range")
     g.add_argument("--dist", action="append", metavar="NAME=DIST[:P1[:P2]]", dest="dists",
                    help="distribution of a float factor: uniform, loguniform, triangular:MODE, normal:MEAN:SD "
@@ -332,7 +359,11 @@ def _add_problem_args(p: argparse.ArgumentParser) -> None:
                    "eFAST rows per factor, Latin rows)")
     d.add_argument("--no-second-order", dest="second_order", action="store_false")
     d.add_argument("--levels", type=int, default=4, dest="num_levels", help="Morris grid levels")
-    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--qmc-replicates", type=int, default=DEFAULT_QMC_REPLICATES, metavar="R",
+                   help=f"Sobol': independently scrambled replicates the N base rows are split into; their "
+                        f"spread gives the intervals (default {DEFAULT_QMC_REPLICATES}; 1 = one sequence, "
+                        "bootstrap intervals)")
+    d.add_argument("--seed", type=int, default=1, help="seed of the design (sampling)")
 
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
@@ -347,13 +378,19 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", default=None)
 
 
-def _add_analysis_args(p: argparse.ArgumentParser) -> None:
+def _add_analysis_args(p: argparse.ArgumentParser, *, seed_flag: str = "--seed") -> None:
+    p.add_argument(seed_flag, type=int, default=None, dest="analysis_seed", metavar="S",
+                   help="seed of the analysis (bootstrap resamples); default: a fixed seed, recorded with the "
+                        "analysis, so the same analysis gives the same intervals")
     p.add_argument("--outputs", action="append", metavar="NAMES",
                    help="outputs to analyse (default: the key outputs of the model, or all for other targets)")
     p.add_argument("--estimators", action="append", metavar="METHODS",
                    help="sobol, morris, fast, rbd_fast, delta, pawn (default: those of the design)")
     p.add_argument("--periods", default="summary", help="summary, yearly, year_N, months_A_B (comma-separated)")
     p.add_argument("--resamples", type=int, default=200, help="bootstrap resamples")
+    p.add_argument("--interval", choices=("auto", "replicates", "bootstrap"), default="auto",
+                   help="Sobol' intervals: across the design's independent replicates (auto, when it has ≥ 2) or "
+                        "SALib's bootstrap over base rows")
     p.add_argument("--convergence", action="store_true", help="also indices on nested subsamples of the base rows")
     p.add_argument("--drop-missing", action="store_true",
                    help="leave out base rows / trajectories / rows with failed runs instead of stopping")
@@ -422,14 +459,16 @@ def _analyze_cmd(args: argparse.Namespace, store: str, experiment_id: str, targe
     outputs = _split(args.outputs) or _default_outputs(target)
     df = analyze(store, experiment_id, outputs=outputs, methods=_split(args.estimators) or None,
                  periods=args.periods, num_resamples=args.resamples, convergence=args.convergence,
-                 noise_fraction=args.noise_fraction, missing="drop" if args.drop_missing else "error")
+                 noise_fraction=args.noise_fraction, missing="drop" if args.drop_missing else "error",
+                 interval=args.interval, **({} if args.analysis_seed is None else {"seed": args.analysis_seed}))
     _print_indices(df)
     if df.attrs.get("dropped"):
         print("left out (units with failed runs): " + ", ".join(f"{k}: {v}" for k, v in df.attrs["dropped"].items()),
               file=sys.stderr)
     if df.attrs.get("skipped"):
         print(f"skipped (constant or non-finite): {', '.join(df.attrs['skipped'])}", file=sys.stderr)
-    print(f"{len(df)} index rows saved (experiment {experiment_id}, analysis {df['analysis_id'].iloc[0]})"
+    print(f"{len(df)} index rows saved (experiment {experiment_id}, analysis {df['analysis_id'].iloc[0]}, "
+          f"seed {df.attrs['settings']['seed']}, intervals: {df.attrs['settings']['interval']})"
           if len(df) else "no index rows", file=sys.stderr)
     return 0
 
@@ -439,13 +478,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
              kinds=_split(args.kinds),
              groups=_split(args.groups), exclude=_split(args.exclude), group_by=args.group_by,
              ranges=_ranges(args.ranges), dists=_dists(args.dists), second_order=args.second_order,
-             num_levels=args.num_levels)
+             num_levels=args.num_levels, qmc_replicates=args.qmc_replicates)
     for f in d.problem.factors:
         rng = f"one of {list(f.choices)}" if f.type == "choice" else (
             "false/true" if f.type == "bool" else f"[{f.lower:g}, {f.upper:g}]")
         dist = "" if f.dist == "uniform" else f" {f.dist}{list(f.dist_params)}"
         print(f"  {f.name:28s} {f.type:6s} {rng:28s} group={f.group}{dist}")
-    print(f"{d.method}: {len(d.problem.factors)} factors, n = {d.n}, {d.n_rows} sample rows, "
+    reps = d.settings.get("qmc_replicates", 1)
+    split = f" in {reps} independent replicates of {d.n // reps}" if reps > 1 else ""
+    print(f"{d.method}: {len(d.problem.factors)} factors, n = {d.n}{split}, {d.n_rows} sample rows, "
           f"{d.n_points} distinct design points ({d.n_rows - d.n_points} duplicates evaluated once)")
     return 0
 
@@ -458,6 +499,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         eid, _ = run_until(args.store, target_width=args.until_width, outputs=outputs, max_n=args.max_n,
                            num_resamples=args.resamples, executor=args.executor, workers=args.workers,
                            progress=args.progress, method=args.method, n=args.n, seed=args.seed,
+                           analysis_seed=args.analysis_seed, qmc_replicates=args.qmc_replicates,
                            factors=_split(args.factors) + _explicit(args.explicit), kinds=_split(args.kinds),
                            groups=_split(args.groups), exclude=_split(args.exclude), group_by=args.group_by,
                            ranges=_ranges(args.ranges), dists=_dists(args.dists),
@@ -469,7 +511,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
               factors=_split(args.factors) + _explicit(args.explicit), kinds=_split(args.kinds),
               groups=_split(args.groups), exclude=_split(args.exclude),
               group_by=args.group_by, ranges=_ranges(args.ranges), dists=_dists(args.dists),
-              second_order=args.second_order, num_levels=args.num_levels, replicates=args.replicates, base_params=_parse_base(args.base),
+              second_order=args.second_order, num_levels=args.num_levels, qmc_replicates=args.qmc_replicates,
+              replicates=args.replicates, base_params=_parse_base(args.base),
               horizon=args.horizon, target=args.target, executor=args.executor, workers=args.workers,
               timeseries_every=args.timeseries_every, progress=args.progress, name=args.name)
     print(eid)
@@ -501,27 +544,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _guarded(func):
-    """Turn user errors into a one-line message and exit code 2."""
-    def wrapper(args: argparse.Namespace) -> int:
-        from analysis.sensitivity import SensitivityAnalysisError
-        from model.parameters import ParameterError
-
-        from .engine import ExperimentError
-        from .executors import ExecutorError
-        from .store import StoreError
-        from .worker import TargetError
-
-        try:
-            return func(args)
-        except (FactorError, SensitivityError, SensitivityAnalysisError, FileNotFoundError, ParameterError,
-                ExperimentError, ExecutorError, StoreError, TargetError) as err:
-            print(f"govsim sensitivity: error: {err}", file=sys.stderr)
-            return 2
-    wrapper.__name__ = func.__name__
-    return wrapper
-
-
 def register_cli(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``sensitivity`` (with plan, run, extend, analyze, export) to a subparsers object."""
     p = subparsers.add_parser("sensitivity", help="global sensitivity analysis (Sobol', Morris, eFAST, Latin)",
@@ -532,18 +554,18 @@ def register_cli(subparsers: Any) -> argparse.ArgumentParser:
 
     q = sub.add_parser("plan", help="show the factors and design size; runs nothing")
     _add_problem_args(q)
-    q.set_defaults(func=_guarded(_cmd_plan))
+    q.set_defaults(func=_cmd_plan)
 
     r = sub.add_parser("run", help="run a design (resumable) and analyse it")
     _add_problem_args(r)
     _add_run_args(r)
-    _add_analysis_args(r)
+    _add_analysis_args(r, seed_flag="--analysis-seed")
     _store_arg(r)
     r.add_argument("--no-analyze", dest="analyze", action="store_false")
     r.add_argument("--until-width", type=float, default=None, metavar="W",
                    help="Sobol': double N (nested) until the widest 95 %% CI of S1/ST over --outputs is below W")
     r.add_argument("--max-n", type=int, default=4096, help="upper limit of N for --until-width")
-    r.set_defaults(func=_guarded(_cmd_run))
+    r.set_defaults(func=_cmd_run)
 
     e = sub.add_parser("extend", help="add base rows to a Sobol' design (nested; default doubles N)")
     e.add_argument("experiment")
@@ -552,29 +574,28 @@ def register_cli(subparsers: Any) -> argparse.ArgumentParser:
     e.add_argument("--workers", type=int, default=None)
     e.add_argument("--no-progress", dest="progress", action="store_false")
     _store_arg(e)
-    e.set_defaults(func=_guarded(_cmd_extend))
+    e.set_defaults(func=_cmd_extend)
 
     a = sub.add_parser("analyze", help="compute indices from the store and save them")
     a.add_argument("experiment", nargs="?", default=None, help="default: the latest sensitivity experiment")
     _add_analysis_args(a)
     _store_arg(a)
-    a.set_defaults(func=_guarded(_cmd_analyze))
+    a.set_defaults(func=_cmd_analyze)
 
     x = sub.add_parser("export", help="write saved indices to .csv or .parquet")
     x.add_argument("out")
     x.add_argument("--experiment", default=None)
     x.add_argument("--analysis", default=None)
     _store_arg(x)
-    x.set_defaults(func=_guarded(_cmd_export))
+    x.set_defaults(func=_cmd_export)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m experiments.sensitivity ...`` (same as ``govsim sensitivity ...``)."""
-    parser = argparse.ArgumentParser(prog="govsim")
-    register_cli(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["sensitivity", *(sys.argv[1:] if argv is None else argv)])
-    return int(args.func(args))
+    from .cli import main as govsim_main
+
+    return govsim_main(["sensitivity", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

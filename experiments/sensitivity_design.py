@@ -20,6 +20,12 @@ factors) and mapped to parameter values factor by factor (:meth:`Factor.from_uni
 Designs (``method``): ``sobol`` (Saltelli scheme on a scrambled Sobol' sequence, with or
 without second order), ``morris`` (trajectories on a ``num_levels`` grid), ``fast`` (eFAST
 search curves), ``latin`` (Latin hypercube; for RBD-FAST, delta and PAWN).
+
+A Sobol' design of ``n`` base rows is drawn as ``qmc_replicates`` = R independent
+randomisations: R Saltelli blocks of n / R base rows, each on its own independently
+scrambled Sobol' sequence (randomised quasi-Monte Carlo). The R index estimates are
+independent and identically distributed, so their spread gives an honest interval for
+their mean (``analysis.sensitivity``); R = 1 is the single sequence of SALib's sampler.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from govsim.errors import GovsimError
+
 __all__ = [
     "DESIGN_METHODS",
     "DISTRIBUTIONS",
@@ -45,16 +53,18 @@ __all__ = [
     "UnknownFactorError",
     "build_problem",
     "make_design",
+    "qmc_seeds",
     "saltelli_block",
 ]
 
 DESIGN_METHODS = ("sobol", "morris", "fast", "latin")
+DEFAULT_QMC_REPLICATES = 8
 DISTRIBUTIONS = ("uniform", "loguniform", "triangular", "normal")
 FACTOR_TYPES = ("float", "int", "bool", "choice")
 GROUP_BY = (None, "group", "kind")
 
 
-class FactorError(ValueError):
+class FactorError(GovsimError, ValueError):
     """A sensitivity factor that cannot be used as given (range, type, distribution)."""
 
 
@@ -445,6 +455,14 @@ def saltelli_block(problem: Problem, *, n_total: int, start: int, seed: int, sec
     return np.stack(blocks, axis=1).reshape(-1, d)
 
 
+def qmc_seeds(seed: int, replicates: int) -> list[int]:
+    """Scrambling seeds of the R independent Sobol' sequences: ``[seed]`` for R = 1 (SALib's
+    single sequence), else R children of ``SeedSequence(seed)``."""
+    if replicates == 1:
+        return [int(seed)]
+    return [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(int(seed)).spawn(int(replicates))]
+
+
 def _dedupe(values: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     codes, _ = pd.MultiIndex.from_frame(values).factorize()
     codes = np.asarray(codes, dtype=np.int64)
@@ -463,13 +481,16 @@ def make_design(
     num_levels: int = 4,
     M: int = 4,
     base_offset: int = 0,
+    qmc_replicates: int = 1,
 ) -> Design:
     """Draw the sample of ``method`` with base size ``n`` and map it to design points.
 
-    ``sobol``: (2D+2)·n rows with second order, (D+2)·n without (D = factors or groups);
-    ``base_offset`` > 0 gives base rows ``base_offset .. base_offset+n−1`` of the nested
-    sequence (a design extension). ``morris``: n trajectories of D+1 rows on a
-    ``num_levels`` grid. ``fast``: n rows per factor (n > 4·M²). ``latin``: n rows.
+    ``sobol``: (2D+2)·n rows with second order, (D+2)·n without (D = factors or groups), as
+    ``qmc_replicates`` = R independently scrambled blocks of n / R base rows each (rows of
+    replicate 0 first); ``base_offset`` > 0 (a multiple of R) gives base rows
+    ``base_offset/R .. (base_offset+n)/R − 1`` of each replicate's nested sequence (a design
+    extension). ``morris``: n trajectories of D+1 rows on a ``num_levels`` grid. ``fast``: n
+    rows per factor (n > 4·M²). ``latin``: n rows.
     """
     if method not in DESIGN_METHODS:
         raise FactorError(f"design method {method!r} is not one of {list(DESIGN_METHODS)}"
@@ -480,11 +501,17 @@ def make_design(
     prob = problem.salib()
     settings: dict[str, Any] = {"seed": int(seed)}
     if method == "sobol":
-        if n < 2:
-            raise FactorError("a Sobol' design needs n ≥ 2 base rows")
-        unit = saltelli_block(problem, n_total=base_offset + n, start=base_offset, seed=seed,
-                              second_order=second_order)
-        settings.update(second_order=bool(second_order), base_offset=int(base_offset))
+        r = qmc_replicates
+        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 1:
+            raise FactorError(f"qmc_replicates must be a whole number ≥ 1, got {r!r}")
+        r = int(r)
+        if n < 2 * r or n % r or base_offset % r:
+            raise FactorError(f"a Sobol' design of {r} independent replicates needs n a multiple of {r} with at "
+                              f"least 2 base rows per replicate (n ≥ {2 * r}), got n = {n}")
+        per, start = n // r, base_offset // r
+        unit = np.vstack([saltelli_block(problem, n_total=start + per, start=start, seed=s, second_order=second_order)
+                          for s in qmc_seeds(seed, r)])
+        settings.update(second_order=bool(second_order), base_offset=int(base_offset), qmc_replicates=r)
     elif base_offset:
         raise FactorError("only Sobol' designs can be extended (base_offset)")
     elif method == "morris":

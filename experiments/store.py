@@ -5,13 +5,20 @@ Only the parent process of a batch writes to the store; workers return their res
 ``timeseries``, ``summaries`` and, for snapshot runs, ``network_snapshot`` and
 ``network_edges``) in a single transaction, so a run is in the store wholly or
 not at all, also after ``kill -9``.
+
+DuckDB lets one process open the file for writing or several for reading, never both. A
+batch therefore opens the store only while it commits (``Store(..., hold=False)``: every
+method opens the file, does its work and closes it again), so ``govsim status``, ``govsim
+report`` and notebooks can read the committed runs while it goes on; every opener waits
+briefly for a lock held elsewhere (:mod:`govsim.storelock`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,7 +26,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["DEFAULT_STORE", "Store", "StoreError", "open_store"]
+from govsim.errors import GovsimError
+from govsim.storelock import DEFAULT_TIMEOUT, StoreBusyError, connect
+
+__all__ = ["DEFAULT_STORE", "Store", "StoreBusyError", "StoreError", "open_store"]
 
 DEFAULT_STORE = "results/govsim.duckdb"
 
@@ -67,7 +77,7 @@ _RUNS_SCHEMA = pa.schema([
 ])
 
 
-class StoreError(RuntimeError):
+class StoreError(GovsimError, RuntimeError):
     """The store cannot be opened or does not hold what was asked for."""
 
 
@@ -101,33 +111,73 @@ def _json_default(obj: Any) -> Any:
 
 
 class Store:
-    """A DuckDB results store opened by one process.
+    """The DuckDB results store.
 
-    Use :func:`open_store`; close with :meth:`close` or a ``with`` block.
+    Use :func:`open_store`; close with :meth:`close` or a ``with`` block. With ``hold=True``
+    (the default) the file stays open, and locked, until :meth:`close`; with ``hold=False``
+    each method opens it for its own work and closes it again (how a batch writes, so that
+    other processes can read between its commits), and :meth:`connection` keeps it open
+    for a block of several calls. Opening waits up to ``lock_timeout`` seconds for a lock
+    held by another process.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False,
-                 memory_limit: str | None = "512MB") -> None:
-        import duckdb
-
+                 memory_limit: str | None = "512MB", hold: bool = True,
+                 lock_timeout: float = DEFAULT_TIMEOUT) -> None:
         self.path = str(path)
         self.read_only = read_only
+        self.memory_limit = memory_limit
+        self.lock_timeout = lock_timeout
+        self.hold = hold
         self._names = _NamePool()
-        if self.path != ":memory:":
+        self._schema_ready = False
+        self.con: Any = None
+        if self.path == ":memory:":
+            self.hold = True
+        else:
             p = Path(self.path)
             if read_only and not p.exists():
                 raise StoreError(f"{self.path}: no such results store")
             if not read_only:
                 p.parent.mkdir(parents=True, exist_ok=True)
+        if self.hold:
+            self.con = self._open(self.lock_timeout)
+
+    def _open(self, timeout: float) -> Any:
+        import duckdb
+
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.IOException as err:
-            raise StoreError(f"{self.path}: cannot open the results store ({err}); "
-                             "is another batch writing to it?") from err
-        if memory_limit and not read_only:  # the writer's cache must not grow with the batch
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        if not read_only:
-            self.con.execute(SCHEMA)
+            if self.path == ":memory:":
+                con = duckdb.connect(self.path)
+            else:
+                con = connect(self.path, read_only=self.read_only, timeout=timeout)
+        except StoreBusyError:
+            raise
+        except duckdb.Error as err:
+            raise StoreError(f"{self.path}: cannot open the results store ({err})") from err
+        if self.memory_limit and not self.read_only:  # the writer's cache must not grow with the batch
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")
+        if not self.read_only and not self._schema_ready:
+            con.execute(SCHEMA)
+            self._schema_ready = True
+        return con
+
+    @contextmanager
+    def connection(self, *, timeout: float | None = None) -> Iterator[Any]:
+        """The open connection, or one opened for the block and closed after it (``hold=False``).
+
+        ``timeout`` overrides how long to wait for a lock held elsewhere.
+        """
+        if self.con is not None:
+            yield self.con
+            return
+        con = self._open(self.lock_timeout if timeout is None else timeout)
+        self.con = con
+        try:
+            yield con
+        finally:
+            self.con = None
+            con.close()
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -143,9 +193,10 @@ class Store:
 
     # ------------------------------------------------------------------ experiments
     def experiment(self, experiment_id: str) -> dict[str, Any] | None:
-        row = self.con.execute(
-            "SELECT experiment_id, name, kind, target, created, seed, horizon, spec, manifest, status "
-            "FROM experiments WHERE experiment_id = ?", [experiment_id]).fetchone()
+        with self.connection() as con:
+            row = con.execute(
+                "SELECT experiment_id, name, kind, target, created, seed, horizon, spec, manifest, status "
+                "FROM experiments WHERE experiment_id = ?", [experiment_id]).fetchone()
         if row is None:
             return None
         keys = ("experiment_id", "name", "kind", "target", "created", "seed", "horizon", "spec", "manifest", "status")
@@ -155,15 +206,39 @@ class Store:
         return out
 
     def experiments(self) -> list[dict[str, Any]]:
-        rows = self.con.execute(
-            "SELECT e.experiment_id, e.name, e.kind, e.status, e.created, "
-            "count(r.run_id) AS runs, count(r.run_id) FILTER (WHERE r.status = 'ok') AS ok, "
-            "count(r.run_id) FILTER (WHERE r.status = 'failed') AS failed, "
-            "json_extract(e.manifest, '$.planned_runs')::BIGINT AS planned "
-            "FROM experiments e LEFT JOIN runs r USING (experiment_id) "
-            "GROUP BY ALL ORDER BY e.created").fetchall()
+        with self.connection() as con:
+            rows = con.execute(
+                "SELECT e.experiment_id, e.name, e.kind, e.status, e.created, "
+                "count(r.run_id) AS runs, count(r.run_id) FILTER (WHERE r.status = 'ok') AS ok, "
+                "count(r.run_id) FILTER (WHERE r.status = 'failed') AS failed, "
+                "json_extract(e.manifest, '$.planned_runs')::BIGINT AS planned "
+                "FROM experiments e LEFT JOIN runs r USING (experiment_id) "
+                "GROUP BY ALL ORDER BY e.created").fetchall()
         keys = ("experiment_id", "name", "kind", "status", "created", "runs", "ok", "failed", "planned")
         return [dict(zip(keys, r)) for r in rows]
+
+    def resolve(self, experiment_id: str) -> str:
+        """The full id of ``experiment_id`` or of the one experiment whose id starts with it.
+
+        Raises :class:`StoreError` naming the candidates when the prefix is unknown or
+        ambiguous.
+        """
+        with self.connection() as con:
+            ids = [r[0] for r in con.execute("SELECT experiment_id FROM experiments ORDER BY created").fetchall()]
+        if experiment_id in ids:
+            return experiment_id
+        hits = [e for e in ids if e.startswith(experiment_id)]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            raise StoreError(f"experiment id prefix {experiment_id!r} is ambiguous in {self.path}: it starts "
+                             f"{', '.join(hits[:5])}{' …' if len(hits) > 5 else ''}; give more of the id")
+        import difflib
+
+        close = difflib.get_close_matches(experiment_id, ids, n=3)
+        hint = (f"; did you mean {' or '.join(close)}?" if close else
+                f"; the store holds {', '.join(ids[-5:])}" if ids else "; the store holds no experiment yet")
+        raise StoreError(f"no experiment {experiment_id!r} in {self.path}{hint}")
 
     def create_experiment(self, *, experiment_id: str, name: str, kind: str, target: str, seed: int,
                           horizon: int, spec: Mapping[str, Any], manifest: Mapping[str, Any],
@@ -173,55 +248,71 @@ class Store:
         """Write the experiment, its scenario definitions, design and the target's output
         declarations (name, label, unit, direction, smallest meaningful change, …) in one
         transaction."""
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("INSERT INTO experiments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')",
-                        [experiment_id, name, kind, target, now_utc(), int(seed), int(horizon),
-                         dumps(spec), dumps(manifest)])
-            for sc in scenarios:
-                con.execute("INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            [experiment_id, sc["name"], sc.get("description", ""), sc.get("source_file"),
-                             sc.get("sha256"), dumps(sc.get("params", {})), dumps(sc.get("schedule", []))])
-            if design_rows:
-                tbl = pa.table({
-                    "experiment_id": pa.array([experiment_id] * len(design_rows), pa.string()),
-                    "design_point": pa.array([r[0] for r in design_rows], pa.int32()),
-                    "factor": pa.array([r[1] for r in design_rows], pa.string()),
-                    "value": pa.array([r[2] for r in design_rows], pa.float64()),
-                    "label": pa.array([r[3] for r in design_rows], pa.string()),
-                })
-                con.register("_govsim_design", tbl)
-                try:
-                    con.execute("INSERT INTO design SELECT * FROM _govsim_design")
-                finally:
-                    con.unregister("_govsim_design")
-            for o in outputs:
-                con.execute("INSERT INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [experiment_id, o["name"], o.get("label"), o.get("unit"), o.get("meaning"),
-                             o.get("direction"), o.get("min_change"), o.get("relative"), o.get("summary"),
-                             o.get("key"), o.get("cost"), o.get("target")])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        with self.connection() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute("INSERT INTO experiments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')",
+                            [experiment_id, name, kind, target, now_utc(), int(seed), int(horizon),
+                             dumps(spec), dumps(manifest)])
+                for sc in scenarios:
+                    con.execute("INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                [experiment_id, sc["name"], sc.get("description", ""), sc.get("source_file"),
+                                 sc.get("sha256"), dumps(sc.get("params", {})), dumps(sc.get("schedule", []))])
+                if design_rows:
+                    tbl = pa.table({
+                        "experiment_id": pa.array([experiment_id] * len(design_rows), pa.string()),
+                        "design_point": pa.array([r[0] for r in design_rows], pa.int32()),
+                        "factor": pa.array([r[1] for r in design_rows], pa.string()),
+                        "value": pa.array([r[2] for r in design_rows], pa.float64()),
+                        "label": pa.array([r[3] for r in design_rows], pa.string()),
+                    })
+                    con.register("_govsim_design", tbl)
+                    try:
+                        con.execute("INSERT INTO design SELECT * FROM _govsim_design")
+                    finally:
+                        con.unregister("_govsim_design")
+                for o in outputs:
+                    con.execute("INSERT INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                [experiment_id, o["name"], o.get("label"), o.get("unit"), o.get("meaning"),
+                                 o.get("direction"), o.get("min_change"), o.get("relative"), o.get("summary"),
+                                 o.get("key"), o.get("cost"), o.get("target")])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
 
     def update_manifest(self, experiment_id: str, manifest: Mapping[str, Any], *, status: str | None = None) -> None:
-        if status is None:
-            self.con.execute("UPDATE experiments SET manifest = ? WHERE experiment_id = ?",
-                             [dumps(manifest), experiment_id])
-        else:
-            self.con.execute("UPDATE experiments SET manifest = ?, status = ? WHERE experiment_id = ?",
-                             [dumps(manifest), status, experiment_id])
+        with self.connection() as con:
+            if status is None:
+                con.execute("UPDATE experiments SET manifest = ? WHERE experiment_id = ?",
+                            [dumps(manifest), experiment_id])
+            else:
+                con.execute("UPDATE experiments SET manifest = ?, status = ? WHERE experiment_id = ?",
+                            [dumps(manifest), status, experiment_id])
 
-    def done_run_ids(self, experiment_id: str) -> set[str]:
-        rows = self.con.execute("SELECT run_id FROM runs WHERE experiment_id = ?", [experiment_id]).fetchall()
+    def done_run_ids(self, experiment_id: str, *, status: str | None = None) -> set[str]:
+        """Ids of the committed runs (of one ``status``, ``ok`` or ``failed``, if given)."""
+        sql = "SELECT run_id FROM runs WHERE experiment_id = ?"
+        args: list[Any] = [experiment_id]
+        if status is not None:
+            sql += " AND status = ?"
+            args.append(status)
+        with self.connection() as con:
+            rows = con.execute(sql, args).fetchall()
         return {r[0] for r in rows}
 
     def run_counts(self, experiment_id: str) -> dict[str, int]:
-        rows = self.con.execute("SELECT status, count(*) FROM runs WHERE experiment_id = ? GROUP BY status",
-                                [experiment_id]).fetchall()
+        with self.connection() as con:
+            rows = con.execute("SELECT status, count(*) FROM runs WHERE experiment_id = ? GROUP BY status",
+                               [experiment_id]).fetchall()
         return {s: int(n) for s, n in rows}
+
+    def first_error(self, experiment_id: str) -> tuple[str, str] | None:
+        """(run id, traceback) of the first failed run of the experiment, if any failed."""
+        with self.connection() as con:
+            row = con.execute("SELECT run_id, error FROM runs WHERE experiment_id = ? AND status = 'failed' "
+                              "ORDER BY finished, run_id LIMIT 1", [experiment_id]).fetchone()
+        return (row[0], row[1] or "") if row else None
 
     # ------------------------------------------------------------------ runs
     def write_runs(self, experiment_id: str, payloads: Sequence[Mapping[str, Any]]) -> None:
@@ -269,8 +360,8 @@ class Store:
                     sm_run.append(t["run_id"])
                     sm_out.append(k)
                     sm_val.append(v)
-        con = self.con
         run_ids = runs["run_id"]
+        replaced = [t["run_id"] for t in (p["task"] for p in payloads) if t.get("replaces_failed")]
         tables = {"_govsim_runs": pa.table(runs, schema=_RUNS_SCHEMA)}
         if ts_run:
             name_pool = pa.array(self._names.pool, pa.string())
@@ -292,11 +383,19 @@ class Store:
         if net_nodes:
             tables["_govsim_nodes"] = pa.concat_tables(net_nodes)
             tables["_govsim_edges"] = pa.concat_tables(net_edges)
+        with self.connection() as con:
+            self._commit(con, experiment_id, tables, replaced)
+
+    @staticmethod
+    def _commit(con: Any, experiment_id: str, tables: Mapping[str, pa.Table], replaced: Sequence[str]) -> None:
         for name, tbl in tables.items():
             con.register(name, tbl)
         try:
             con.execute("BEGIN TRANSACTION")
             try:
+                if replaced:  # a failed run tried again: its new row replaces the old one
+                    con.execute("DELETE FROM runs WHERE experiment_id = ? AND list_contains(?, run_id)",
+                                [experiment_id, list(replaced)])
                 con.execute("INSERT INTO runs SELECT * FROM _govsim_runs")
                 if "_govsim_ts" in tables:
                     con.execute("INSERT INTO timeseries SELECT * FROM _govsim_ts")
@@ -333,7 +432,8 @@ class Store:
                 params = [experiment_id]
             opts = "(FORMAT parquet, COMPRESSION zstd)" if fmt == "parquet" else "(FORMAT csv, HEADER true)"
             sql_path = str(path).replace("'", "''")
-            self.con.execute(f"COPY (SELECT * FROM {table}{where}) TO '{sql_path}' {opts}", params)
+            with self.connection() as con:
+                con.execute(f"COPY (SELECT * FROM {table}{where}) TO '{sql_path}' {opts}", params)
             written.append(path)
         return written
 
@@ -397,9 +497,13 @@ class _NamePool:
 
 
 def open_store(path: str | os.PathLike[str] = DEFAULT_STORE, *, read_only: bool = False,
-               memory_limit: str | None = "512MB") -> Store:
+               memory_limit: str | None = "512MB", hold: bool = True,
+               lock_timeout: float = DEFAULT_TIMEOUT) -> Store:
     """Open (creating if needed, unless ``read_only``) the results store at ``path``.
 
     ``memory_limit`` caps DuckDB's memory in a writing process (it spills to disk beyond it).
+    ``hold=False`` opens the file only while each method works (see :class:`Store`), so that
+    a batch running meanwhile can commit. Opening waits up to ``lock_timeout`` seconds
+    for a lock held by another process.
     """
-    return Store(path, read_only=read_only, memory_limit=memory_limit)
+    return Store(path, read_only=read_only, memory_limit=memory_limit, hold=hold, lock_timeout=lock_timeout)

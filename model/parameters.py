@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from govsim import spelling
+
 __all__ = [
     "KINDS",
     "REGISTRY",
@@ -63,10 +65,11 @@ class ParameterError(ValueError):
         self.where = where
         self.unknown = unknown
         prefix = f"{where}: " if where else ""
-        if unknown:
-            super().__init__(f"{prefix}unknown parameter '{name}'; {allowed}")
-        else:
-            super().__init__(f"{prefix}parameter '{name}' = {value!r} is not allowed; {allowed}")
+        if unknown:  # a name that is no bare TOML key (a line break in it) shown quoted and escaped
+            shown = f"'{name}'" if spelling.key(name) == str(name) else spelling.key(name)
+            super().__init__(f"{prefix}unknown parameter {shown}; {allowed}")
+        else:  # the value as TOML spells it (true, 1979-05-27, "text"), cut when long
+            super().__init__(f"{prefix}parameter '{name}' = {spelling.value(value)} is not allowed; {allowed}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +103,8 @@ class Parameter:
             assert self.choices is not None
             if isinstance(value, str) and value in self.choices:
                 return value
-            raise ParameterError(self.name, value, f"allowed: one of {list(self.choices)}")
+            raise ParameterError(self.name, value,
+                                 f"allowed: one of {', '.join(spelling.value(c) for c in self.choices)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ParameterError(self.name, value, f"allowed: a number ({self.type}) in {self.describe_range()}")
         if t == "int":
@@ -109,7 +113,11 @@ class Parameter:
                     raise ParameterError(self.name, value, f"allowed: a whole number in {self.describe_range()}")
                 value = int(value)
         else:
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # a whole number beyond the float range (e.g. 400 digits)
+                raise ParameterError(self.name, value,
+                                     f"allowed: a finite number in {self.describe_range()}") from None
             if not math.isfinite(value):
                 raise ParameterError(self.name, value, f"allowed: a finite number in {self.describe_range()}")
         if self.bounds is not None:

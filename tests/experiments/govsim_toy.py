@@ -1,8 +1,9 @@
 """A seeded stand-in for ``model.run.simulate`` (same signature), used by the engine tests.
 
 Parameters (all optional): ``a``, ``b`` numbers that shift the series; ``policy`` a
-categorical level; ``fail`` (raise ValueError), ``die`` (the process exits abruptly, as if
-killed), ``die_once`` (a marker-file path: die the first time only) and ``delay`` (seconds to sleep). Env var ``GOVSIM_TOY_LOG``: a file that gets one
+categorical level; ``fail`` (raise ValueError), ``fail_unless`` (a path: raise ValueError while
+it does not exist), ``die`` (the process exits abruptly, as if killed), ``die_once`` (a
+marker-file path: die the first time only) and ``delay`` (seconds to sleep). Env var ``GOVSIM_TOY_LOG``: a file that gets one
 line per finished run (lets a test wait until a batch is under way).
 """
 
@@ -27,6 +28,8 @@ def simulate(params=None, *, seed: int, horizon: int = 120, schedule=(), snapsho
     p = {"a": 0.0, "b": 1.0, "policy": "project", "fail": False, "die": False, "delay": 0.0, **(params or {})}
     if p["fail"]:
         raise ValueError(f"toy failure requested (seed {seed})")
+    if p.get("fail_unless") and not os.path.exists(p["fail_unless"]):
+        raise ValueError(f"toy failure until {p['fail_unless']} exists")
     if p["die"]:
         os._exit(13)
     if p.get("die_once") and not os.path.exists(p["die_once"]):

@@ -55,7 +55,7 @@ def test_design_with_bad_value_names_row_and_parameter(tmp_path, capsys):
     csv.write_text("pay_director,budget_regime\n500,project\n2500,grant\n")
     assert main(["design", str(csv), "--store", str(tmp_path / "s.duckdb"), "--no-progress"]) == 2
     err = capsys.readouterr().err
-    assert "design row 1" in err and "budget_regime" in err and "'grant'" in err
+    assert "design row 1" in err and "budget_regime" in err and '"grant"' in err
     assert not (tmp_path / "s.duckdb").exists()
 
 

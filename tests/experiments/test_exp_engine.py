@@ -168,17 +168,22 @@ def test_network_snapshot_of_the_first_replicate_in_the_run_transaction(tmp_path
 def test_writer_commits_within_the_interval_also_on_heartbeats():
     import time
 
-    from experiments.engine import _Writer
+    from contextlib import nullcontext
+
+    from experiments.engine import _Interrupts, _Writer
 
     class FakeStore:
         def __init__(self):
             self.commits = []
 
+        def connection(self, timeout=None):
+            return nullcontext()
+
         def write_runs(self, experiment_id, payloads):
             self.commits.append([p["task"]["run_id"] for p in payloads])
 
     st = FakeStore()
-    w = _Writer(st, "e", interval=0.2)
+    w = _Writer(st, "e", _Interrupts(), print, interval=0.2)
     ok = {"status": "ok"}
     w.add({**ok, "task": {"run_id": "a"}})
     w.add({**ok, "task": {"run_id": "b"}})

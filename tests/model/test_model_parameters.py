@@ -41,7 +41,7 @@ def test_unknown_name_suggests_close_names():
         ("pay_director", -5, "[0, 20000]"),
         ("merge_rate", 0.95, "[0, 0.9]"),
         ("grid_households", 600.5, "whole number"),
-        ("budget_regime", "grant", "one of ['project', 'stable', 'reward']"),
+        ("budget_regime", "grant", 'one of "project", "stable", "reward"'),
         ("social_insurance", "yes", "true or false"),
         ("informatisation", math.nan, "finite"),
         ("n_streets", True, "a number"),

@@ -35,7 +35,7 @@ def test_cli_run_analyze_export(tmp_path, capsys):
 
 
 def test_cli_plan_and_user_errors(capsys):
-    assert main(["sensitivity", "plan", "--kinds", "policy", "--n", "8"]) == 0
+    assert main(["sensitivity", "plan", "--kinds", "policy", "--n", "8", "--qmc-replicates", "1"]) == 0
     out = capsys.readouterr().out
     assert "budget_regime" in out and "duplicates evaluated once" in out
     assert main(["sensitivity", "plan", "--factors", "beta_efficasy"]) == 2
