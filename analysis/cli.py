@@ -104,7 +104,8 @@ def cmd_discover(a: argparse.Namespace) -> int:
         conds = [parse_condition(w, output=a.output, what="--where") for w in a.where]
         d = discover(a.store, a.experiment, output=a.output, where=conds, combine="any" if a.any else "all",
                      reform=a.reform, peel_alpha=a.peel_alpha, paste_alpha=a.paste_alpha, mass_min=a.mass_min,
-                     threshold=a.threshold, max_boxes=a.max_boxes, cart_depth=a.cart_depth, n_trees=a.trees,
+                     threshold=a.threshold, max_boxes=a.max_boxes, cart_depth=a.cart_depth,
+                     cart_min_leaf=a.cart_min_leaf, n_trees=a.trees,
                      seed=a.seed)
         out = Path(a.out) if a.out else Path(a.store).resolve().parent / "discovery" / d.cases.experiment_id
         files = write_discovery(d, out, formats=formats)
@@ -154,6 +155,8 @@ def register_cli(subparsers) -> None:
     g.add_argument("--paste-alpha", type=float, default=0.05, help="share of a box pasted per step (default 0.05)")
     g.add_argument("--max-boxes", type=int, default=1, help="boxes found by covering (default 1)")
     g.add_argument("--cart-depth", type=int, default=3, help="depth of the CART tree (default 3)")
+    g.add_argument("--cart-min-leaf", type=float, default=0.05,
+                   help="smallest CART leaf: a share of the cases, or a count if ≥ 1 (default 0.05)")
     g.add_argument("--trees", type=int, default=500, help="trees of the extra-trees forest (default 500)")
     g.add_argument("--seed", type=int, default=1, help="seed of CART and the forest (default 1)")
     p.add_argument("--out", default=None, metavar="DIR",

@@ -258,18 +258,20 @@ class Discovery:
 def discover(store: StoreLike, experiment_id: str | None = None, *, output: str | None = None,
              where: Iterable[Condition] = (), combine: str = "all", reform: str | None = None,
              peel_alpha: float = 0.05, paste_alpha: float = 0.05, mass_min: float = 0.05, threshold: float = 0.8,
-             max_boxes: int = 1, cart_depth: int = 3, n_trees: int = 500, seed: int = 1) -> Discovery:
+             max_boxes: int = 1, cart_depth: int = 3, cart_min_leaf: float = 0.05, n_trees: int = 500,
+             seed: int = 1) -> Discovery:
     """Load the cases and run PRIM, CART and feature scoring (the last alone when no
     condition is given)."""
     cases = load_cases(store, experiment_id, output=output, where=where, combine=combine, reform=reform)
     settings = {"peel_alpha": peel_alpha, "paste_alpha": paste_alpha, "mass_min": mass_min, "threshold": threshold,
-                "max_boxes": max_boxes, "cart_depth": cart_depth, "n_trees": n_trees, "seed": seed}
+                "max_boxes": max_boxes, "cart_depth": cart_depth, "cart_min_leaf": cart_min_leaf, "n_trees": n_trees,
+                "seed": seed}
     d = Discovery(cases, settings=settings)
     d.scores = feature_scores(cases, n_trees=n_trees, seed=seed)
     if cases.y is not None:
         d.boxes = prim(cases.x, cases.y, peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min,
                        threshold=threshold, max_boxes=max_boxes)
-        d.cart, d.cart_rules = cart_boxes(cases, max_depth=cart_depth, seed=seed)
+        d.cart, d.cart_rules = cart_boxes(cases, max_depth=cart_depth, min_leaf=cart_min_leaf, seed=seed)
     return d
 
 

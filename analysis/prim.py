@@ -13,14 +13,16 @@ input, cutting off the ``peel_alpha`` share of the box's cases at its lower or i
 input, dropping one of its levels still in the box. The candidate with the best objective is
 taken — ``"lenient1"`` (default): gain in the share of cases of interest per case removed,
 which does not favour categorical peels that remove many cases at once; ``"original"``: the
-share itself — as long as the box keeps at least ``mass_min`` of all cases and the share does
-not fall (strictly rises for ``lenient1``). Every box of the sequence is kept: the
+share itself — as long as the box keeps at least ``mass_min`` of all cases; ``lenient1``
+stops when no peel raises the share, ``original`` keeps peeling (the best peel may lower the
+share for a while, as in Friedman & Fisher) until the box is pure or down to ``mass_min``.
+Every box of the sequence is kept: the
 **peeling trajectory**, with each box's *coverage* (share of all cases of interest inside it),
 *density* (share of its cases that are of interest), *mass* and number of restricted inputs.
 
-**Choosing and pasting.** The box taken from the trajectory is the one with the largest
-coverage among those with density ≥ ``threshold`` (else the densest one); ``select=``
-overrides. Pasting then widens it again, one ``paste_alpha`` share of cases at a time along a
+**Choosing and pasting.** Among the boxes of the trajectory with density ≥ ``threshold``, the
+one taken balances the trade-off: the highest harmonic mean of coverage and density (else,
+when none reaches the threshold, the densest box); ``select=`` picks another. Pasting then widens it again, one ``paste_alpha`` share of cases at a time along a
 restricted input (or one dropped level back), while the density does not fall and the box
 grows — undoing peels that went further than needed.
 
@@ -294,7 +296,9 @@ def _search(data: _Data, y: np.ndarray, rows: np.ndarray, *, n_total: int, total
         obj, j, side, cut, keep = best
         new_box = box[keep]
         mean_old, mean_new = float(y_box.mean()), float(ydata[new_box].mean()) if len(new_box) else -1.0
-        grows = mean_new > mean_old if objective == "lenient1" else mean_new >= mean_old
+        # lenient1 stops when no peel raises the density; the original objective keeps peeling (the
+        # best peel may lower it for a while) until the box is down to mass_min or pure
+        grows = mean_new > mean_old if objective == "lenient1" else mean_old < 1.0
         if len(new_box) / n_total < mass_min or not grows or len(new_box) == len(box):
             break
         lim = lims[-1].copy()
@@ -311,8 +315,11 @@ def _search(data: _Data, y: np.ndarray, rows: np.ndarray, *, n_total: int, total
     traj = _trajectory(lims, kinds, members_of, ydata, data, init, n_total, total_coi)
     if select is None:
         ok = traj[traj["density"] >= threshold]
-        chosen = int(ok["coverage"].idxmax()) if len(ok) else int(traj.sort_values(
-            ["density", "coverage"], ascending=False).index[0])
+        if len(ok):
+            f1 = 2 * ok["coverage"] * ok["density"] / (ok["coverage"] + ok["density"])
+            chosen = int(ok.assign(f1=f1).sort_values(["f1", "coverage"], ascending=False).index[0])
+        else:
+            chosen = int(traj.sort_values(["density", "coverage"], ascending=False).index[0])
     else:
         if not 0 <= select < len(traj):
             raise PrimError(f"select={select} is outside the peeling trajectory (0..{len(traj) - 1})")
