@@ -104,7 +104,8 @@ def cmd_discover(a: argparse.Namespace) -> int:
         conds = [parse_condition(w, output=a.output, what="--where") for w in a.where]
         d = discover(a.store, a.experiment, output=a.output, where=conds, combine="any" if a.any else "all",
                      reform=a.reform, peel_alpha=a.peel_alpha, paste_alpha=a.paste_alpha, mass_min=a.mass_min,
-                     threshold=a.threshold, max_boxes=a.max_boxes, cart_depth=a.cart_depth,
+                     threshold=a.threshold, max_boxes=a.max_boxes,
+                     significance=None if a.keep_all_restrictions else a.significance, cart_depth=a.cart_depth,
                      cart_min_leaf=a.cart_min_leaf, n_trees=a.trees,
                      seed=a.seed)
         out = Path(a.out) if a.out else Path(a.store).resolve().parent / "discovery" / d.cases.experiment_id
@@ -154,6 +155,10 @@ def register_cli(subparsers) -> None:
     g.add_argument("--peel-alpha", type=float, default=0.05, help="share of a box peeled per step (default 0.05)")
     g.add_argument("--paste-alpha", type=float, default=0.05, help="share of a box pasted per step (default 0.05)")
     g.add_argument("--max-boxes", type=int, default=1, help="boxes found by covering (default 1)")
+    g.add_argument("--significance", type=float, default=0.05,
+                   help="drop box restrictions whose quasi-p value exceeds this (default 0.05)")
+    g.add_argument("--keep-all-restrictions", action="store_true",
+                   help="keep every restriction PRIM peeled, whatever its quasi-p value")
     g.add_argument("--cart-depth", type=int, default=3, help="depth of the CART tree (default 3)")
     g.add_argument("--cart-min-leaf", type=float, default=0.05,
                    help="smallest CART leaf: a share of the cases, or a count if ≥ 1 (default 0.05)")

@@ -258,19 +258,19 @@ class Discovery:
 def discover(store: StoreLike, experiment_id: str | None = None, *, output: str | None = None,
              where: Iterable[Condition] = (), combine: str = "all", reform: str | None = None,
              peel_alpha: float = 0.05, paste_alpha: float = 0.05, mass_min: float = 0.05, threshold: float = 0.8,
-             max_boxes: int = 1, cart_depth: int = 3, cart_min_leaf: float = 0.05, n_trees: int = 500,
-             seed: int = 1) -> Discovery:
+             max_boxes: int = 1, significance: float | None = 0.05, cart_depth: int = 3,
+             cart_min_leaf: float = 0.05, n_trees: int = 500, seed: int = 1) -> Discovery:
     """Load the cases and run PRIM, CART and feature scoring (the last alone when no
     condition is given)."""
     cases = load_cases(store, experiment_id, output=output, where=where, combine=combine, reform=reform)
     settings = {"peel_alpha": peel_alpha, "paste_alpha": paste_alpha, "mass_min": mass_min, "threshold": threshold,
-                "max_boxes": max_boxes, "cart_depth": cart_depth, "cart_min_leaf": cart_min_leaf, "n_trees": n_trees,
+                "max_boxes": max_boxes, "significance": significance, "cart_depth": cart_depth, "cart_min_leaf": cart_min_leaf, "n_trees": n_trees,
                 "seed": seed}
     d = Discovery(cases, settings=settings)
     d.scores = feature_scores(cases, n_trees=n_trees, seed=seed)
     if cases.y is not None:
         d.boxes = prim(cases.x, cases.y, peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min,
-                       threshold=threshold, max_boxes=max_boxes)
+                       threshold=threshold, max_boxes=max_boxes, significance=significance)
         d.cart, d.cart_rules = cart_boxes(cases, max_depth=cart_depth, min_leaf=cart_min_leaf, seed=seed)
     return d
 
@@ -283,13 +283,15 @@ def fig_tradeoff(box: PrimBox, *, width: str | float | None = None) -> Figure:
     with context():
         fig = new_figure(width or "single", aspect=0.8)
         ax = fig.subplots()
-        peel = tr[tr["kind"] != "paste"]
+        peel = tr[tr["kind"].isin(["start", "peel"])]
         sc = ax.scatter(100 * peel["coverage"], 100 * peel["density"], c=peel["res_dim"], cmap="viridis", s=12,
                         zorder=2)
-        paste = tr[tr["kind"] == "paste"]
-        if len(paste):
-            ax.plot(100 * paste["coverage"], 100 * paste["density"], "s", color=OKABE_ITO["orange"], markersize=3.5,
-                    label="pasted", zorder=3)
+        for kind, marker, colour, label in (("paste", "s", OKABE_ITO["orange"], "pasted"),
+                                            ("drop", "^", OKABE_ITO["reddish_purple"], "restriction dropped")):
+            part = tr[tr["kind"] == kind]
+            if len(part):
+                ax.plot(100 * part["coverage"], 100 * part["density"], marker, color=colour, markersize=3.5,
+                        label=label, zorder=3)
         c = tr.iloc[box.chosen]
         ax.plot([100 * c["coverage"]], [100 * c["density"]], "o", mfc="none", mec=OKABE_ITO["vermillion"],
                 markersize=9, markeredgewidth=1.3, label="chosen box", zorder=4)
@@ -349,13 +351,21 @@ def fig_scatter(d: Discovery, *, width: str | float | None = None) -> Figure | N
     if len(pick) < 2:
         return None
     a, b = pick[:2]
-    x, y = d.cases.x[a].to_numpy(float), d.cases.x[b].to_numpy(float)
-    hit = d.cases.y
+    keep = np.ones(len(d.cases.x), dtype=bool)  # only the cases inside the box's categorical restrictions
+    shown = []
+    for r in lim[lim["type"] == "categorical"].itertuples():
+        keep &= d.cases.x[r.input].astype(str).isin([str(v) for v in r.levels]).to_numpy()
+        shown.append(f"{r.input} in {{{', '.join(map(str, r.levels))}}}")
+    x, y = d.cases.x[a].to_numpy(float)[keep], d.cases.x[b].to_numpy(float)[keep]
+    hit = d.cases.y[keep]
     with context():
         fig = new_figure(width or "single", aspect=0.85)
         ax = fig.subplots()
         ax.plot(x[~hit], y[~hit], "o", color="#BBBBBB", markersize=2.5, label="other cases")
-        ax.plot(x[hit], y[hit], "o", color=OKABE_ITO["vermillion"], markersize=2.5, label="cases of interest")
+        ax.plot(x[hit], y[hit], "o", color=OKABE_ITO["vermillion"], markersize=2.5, alpha=0.8,
+                label="cases of interest")
+        if shown:
+            ax.set_title("cases with " + " and ".join(shown), fontsize=7)
         full = box.limits(all_inputs=True).set_index("input")
         xa = (full.loc[a, "lower"], full.loc[a, "upper"])
         yb = (full.loc[b, "lower"], full.loc[b, "upper"])
@@ -363,7 +373,7 @@ def fig_scatter(d: Discovery, *, width: str | float | None = None) -> Figure | N
                 linewidth=1.2, label="PRIM box")
         ax.set_xlabel(a)
         ax.set_ylabel(b)
-        ax.legend(loc="best")
+        fig.legend(loc="outside lower center", ncols=3)
     return fig
 
 

@@ -30,7 +30,11 @@ grows — undoing peels that went further than needed.
 (2010) asks whether the restriction could be chance: with the restriction removed the box has
 density ``p'``; the quasi-p value is the one-sided binomial probability
 ``P[X ≥ H]`` for ``X ~ Binomial(T, p')``, where the box holds ``T`` cases of which ``H`` are
-of interest. Large values (say > 0.05) flag restrictions that may be dropped.
+of interest. Large values flag restrictions that may be chance — with few cases, peeling
+picks up such restrictions on inputs that play no part — so, for a box one can read, the
+restriction with the largest quasi-p value above ``significance`` (default 0.05) is
+dropped, the others are re-tested, and so on (``significance=None`` keeps every
+restriction). The trajectory records these steps as ``drop``.
 
 **Covering.** ``max_boxes > 1`` repeats the search on the cases not yet in a box, while a new
 box reaches the density threshold.
@@ -134,7 +138,7 @@ class PrimBox:
     """One box found by PRIM: its peeling (and pasting) trajectory and the chosen box.
 
     ``trajectory`` has one row per box of the sequence: ``step``, ``kind`` (``start``,
-    ``peel``, ``paste``), ``coverage``, ``density``, ``mass``, ``n`` (cases in the box),
+    ``peel``, ``paste``, ``drop``), ``coverage``, ``density``, ``mass``, ``n`` (cases in the box),
     ``k`` (cases of interest in it), ``res_dim`` (restricted inputs). ``chosen`` indexes it.
     """
 
@@ -187,14 +191,7 @@ class PrimBox:
         return pd.DataFrame(rows_out, columns=["input", "type", "lower", "upper", "levels", "min", "max", "qp"])
 
     def _quasi_p(self, lim: _Limits, j: int, n: int, k: int) -> float:
-        from scipy.stats import binom
-
-        inside = _inside(self._data, lim, self._rows, skip=j)
-        yj = self._y[self._rows][inside]
-        if not len(yj) or k == 0:
-            return math.nan
-        p = float(yj.mean())
-        return float(binom.sf(k - 1, n, p))
+        return _quasi_p(self._data, lim, self._rows, self._y, j, n, k)
 
     def describe(self, i: int | None = None) -> str:
         """The box as one readable rule, e.g. ``x1 in [0.2, 0.6] and region in {north, east}``."""
@@ -255,7 +252,7 @@ def _objective(kind: str, y_old: np.ndarray, y_new: np.ndarray) -> float:
 
 def _search(data: _Data, y: np.ndarray, rows: np.ndarray, *, n_total: int, total_coi: int, peel_alpha: float,
             paste_alpha: float, mass_min: float, threshold: float, objective: str,
-            select: int | None) -> PrimBox:
+            select: int | None, significance: float | None) -> PrimBox:
     ydata = y.astype(float)
     init = _Limits(np.array([v[rows].min() if num else np.nan for v, num in zip(data.values, data.numeric)]),
                    np.array([v[rows].max() if num else np.nan for v, num in zip(data.values, data.numeric)]),
@@ -373,10 +370,43 @@ def _search(data: _Data, y: np.ndarray, rows: np.ndarray, *, n_total: int, total
         lims.append(lim)
         kinds.append("paste")
         members_of.append(box)
-    if pasted:
+    changed = pasted
+    # ---- dropping restrictions that could be chance (quasi-p above the significance level)
+    if significance is not None:
+        while True:
+            restricted = _restricted(data, lim, init)
+            if len(restricted) < 1:
+                break
+            n, k = len(box), int(ydata[box].sum())
+            qps = {j: _quasi_p(data, lim, rows, ydata, j, n, k) for j in restricted}
+            worst = max(qps, key=lambda j: (qps[j] if qps[j] == qps[j] else -1.0))
+            if not qps[worst] > significance:
+                break
+            lim = lim.copy()
+            if data.numeric[worst]:
+                lim.lo[worst], lim.hi[worst] = init.lo[worst], init.hi[worst]
+            else:
+                lim.allowed[worst] = init.allowed[worst].copy()
+            box = rows[_inside(data, lim, rows)]
+            lims.append(lim)
+            kinds.append("drop")
+            members_of.append(box)
+            changed = True
+    if changed:
         traj = _trajectory(lims, kinds, members_of, ydata, data, init, n_total, total_coi)
         chosen = len(traj) - 1
     return PrimBox(traj, chosen, list(data.names), data, lims, init, rows, ydata)
+
+
+def _quasi_p(data: _Data, lim: _Limits, rows: np.ndarray, ydata: np.ndarray, j: int, n: int, k: int) -> float:
+    """One-sided binomial P[X ≥ k], X ~ Bin(n, p'), p' the density with restriction j removed."""
+    from scipy.stats import binom
+
+    inside = _inside(data, lim, rows, skip=j)
+    yj = ydata[rows][inside]
+    if not len(yj) or k == 0:
+        return math.nan
+    return float(binom.sf(k - 1, n, float(yj.mean())))
 
 
 def _better(cand: tuple, best: tuple, lim: _Limits, data: _Data, init: _Limits) -> bool:
@@ -401,13 +431,15 @@ def _trajectory(lims, kinds, members_of, ydata, data, init, n_total, total_coi) 
 
 def prim(x: pd.DataFrame, y: Sequence[bool] | np.ndarray, *, peel_alpha: float = 0.05, paste_alpha: float = 0.05,
          mass_min: float = 0.05, threshold: float = 0.8, objective: str = "lenient1", max_boxes: int = 1,
-         select: int | None = None) -> list[PrimBox]:
+         select: int | None = None, significance: float | None = 0.05) -> list[PrimBox]:
     """Boxes of ``x`` (inputs, one row per case) where ``y`` (cases of interest) is dense.
 
     Returns up to ``max_boxes`` boxes (covering: each next box is searched among the cases
     outside the earlier ones and is kept only if it reaches ``threshold``); the first box is
     always returned. ``select`` picks the first box's step on its trajectory instead of the
-    threshold rule. Raises :class:`PrimError` for unusable inputs.
+    threshold rule. ``significance`` (default 0.05; ``None`` keeps every restriction): after
+    pasting, restrictions whose quasi-p value exceeds it are dropped one at a time, the least
+    significant first, recomputing the others. Raises :class:`PrimError` for unusable inputs.
     """
     yv = np.asarray(y)
     if yv.dtype != bool:
@@ -422,6 +454,8 @@ def prim(x: pd.DataFrame, y: Sequence[bool] | np.ndarray, *, peel_alpha: float =
                               ("mass_min", mass_min, 0, 1), ("threshold", threshold, 0, 1)):
         if not lo < val <= hi:
             raise PrimError(f"{name} must be in ({lo}, {hi}], got {val}")
+    if significance is not None and not 0 < significance < 1:
+        raise PrimError(f"significance must be in (0, 1) or None, got {significance}")
     if objective not in OBJECTIVES:
         raise PrimError(f"objective {objective!r} is not one of {list(OBJECTIVES)}")
     if isinstance(max_boxes, bool) or not isinstance(max_boxes, int) or max_boxes < 1:
@@ -435,7 +469,7 @@ def prim(x: pd.DataFrame, y: Sequence[bool] | np.ndarray, *, peel_alpha: float =
             break
         box = _search(data, yv, rows, n_total=n_total, total_coi=total_coi, peel_alpha=peel_alpha,
                       paste_alpha=paste_alpha, mass_min=mass_min, threshold=threshold, objective=objective,
-                      select=select if b == 0 else None)
+                      select=select if b == 0 else None, significance=significance)
         if b > 0 and box.stats["density"] < threshold:
             break
         boxes.append(box)

@@ -295,7 +295,7 @@ def fig_regret(res: Robustness, *, width: str | float | None = None, max_objecti
                         fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
             ax.set_xlim(0, 100)
             ax.set_xlabel(f"Futures meeting every threshold (%, {int(100 * res.level)} % CI)")
-            ax.set_title("Satisficing — every threshold met:\n" + "; ".join(threshold_text(t) for t in res.thresholds),
+            ax.set_title("Satisficing — every threshold met:\n" + "\n".join(threshold_text(t) for t in res.thresholds),
                          fontsize=7)
             panel_label(ax, next(letters))
         for ax, out in zip(axes[int(has_sat):], outs):
