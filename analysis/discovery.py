@@ -46,7 +46,7 @@ from analysis.store import (
     open_store,
     resolve_experiment,
 )
-from analysis.style import OKABE_ITO, context, new_figure, panel_label, save
+from analysis.style import OKABE_ITO, context, new_figure, save
 
 __all__ = ["Cases", "Discovery", "cart_boxes", "discover", "feature_scores", "load_cases", "write_discovery"]
 
@@ -123,9 +123,11 @@ def load_cases(store: StoreLike, experiment_id: str | None = None, *, output: st
             v = means[c.output]
             hint = ""
             if units.is_share(c.output) and abs(c.value) > 1:
-                hint = f"; shares are stored as fractions: did you mean {c.op} {c.value / 100:g} (or {c.op} {c.value:g}%)?"
+                hint = (f"; shares are stored as fractions: did you mean {c.op} {c.value / 100:g} "
+                        f"(or {c.op} {c.value:g}%)?")
+            joined = (" and " if combine == "all" else " or ").join(map(str, conds))
             raise EmptyResultError(
-                f"{'no' if not y.any() else 'every'} case meets {' and '.join(map(str, conds)) if combine == 'all' else ' or '.join(map(str, conds))} "
+                f"{'no' if not y.any() else 'every'} case meets {joined} "
                 f"({len(y)} cases; {c.output} ranges {v.min():.4g}–{v.max():.4g}){hint}")
     return Cases(exp, x, value, y, main, conds, combine, reform if not multi else None,
                  nrep.reindex(idx).to_numpy())
@@ -264,7 +266,8 @@ def discover(store: StoreLike, experiment_id: str | None = None, *, output: str 
     condition is given)."""
     cases = load_cases(store, experiment_id, output=output, where=where, combine=combine, reform=reform)
     settings = {"peel_alpha": peel_alpha, "paste_alpha": paste_alpha, "mass_min": mass_min, "threshold": threshold,
-                "max_boxes": max_boxes, "significance": significance, "cart_depth": cart_depth, "cart_min_leaf": cart_min_leaf, "n_trees": n_trees,
+                "max_boxes": max_boxes, "significance": significance, "cart_depth": cart_depth,
+                "cart_min_leaf": cart_min_leaf, "n_trees": n_trees,
                 "seed": seed}
     d = Discovery(cases, settings=settings)
     d.scores = feature_scores(cases, n_trees=n_trees, seed=seed)
@@ -394,8 +397,9 @@ def fig_scores(d: Discovery, *, width: str | float | None = None, top: int = 15)
 # ------------------------------------------------------------------------------ files
 def summary_markdown(d: Discovery) -> str:
     c = d.cases
+    which = "reform " + c.reform if c.reform else ("all reforms" if REFORM_INPUT in c.x else "design points")
     lines = [f"# Scenario discovery — {c.experiment_id}", "",
-             f"Cases: {len(c.x)} ({'reform ' + c.reform if c.reform else 'all reforms' if 'reform' in c.x else 'design points'});"
+             f"Cases: {len(c.x)} ({which});"
              f" inputs: {', '.join(c.x.columns)}.", ""]
     if c.y is not None:
         lines.append(f"Cases of interest: {c.describe()} — {int(c.y.sum())} of {len(c.y)} "

@@ -22,9 +22,10 @@ Every box of the sequence is kept: the
 
 **Choosing and pasting.** Among the boxes of the trajectory with density ≥ ``threshold``, the
 one taken balances the trade-off: the highest harmonic mean of coverage and density (else,
-when none reaches the threshold, the densest box); ``select=`` picks another. Pasting then widens it again, one ``paste_alpha`` share of cases at a time along a
-restricted input (or one dropped level back), while the density does not fall and the box
-grows — undoing peels that went further than needed.
+when none reaches the threshold, the densest box); ``select=`` picks another. Pasting then
+widens it again, one ``paste_alpha`` share of cases at a time along a restricted input (or
+one dropped level back), while the density does not fall and the box grows — undoing peels
+that went further than needed.
 
 **Significance.** For each restricted input of a box, the quasi-p value of Bryant & Lempert
 (2010) asks whether the restriction could be chance: with the restriction removed the box has
@@ -185,7 +186,7 @@ class PrimBox:
                                  "upper": float(lim.hi[j]), "levels": None, "min": float(self._init.lo[j]),
                                  "max": float(self._init.hi[j]), "qp": qp})
             else:
-                kept = [lv for lv, a in zip(self._data.levels[j], lim.allowed[j]) if a]
+                kept = [lv for lv, a in zip(self._data.levels[j], lim.allowed[j], strict=True) if a]
                 rows_out.append({"input": name, "type": "categorical", "lower": math.nan, "upper": math.nan,
                                  "levels": kept, "min": math.nan, "max": math.nan, "qp": qp})
         return pd.DataFrame(rows_out, columns=["input", "type", "lower", "upper", "levels", "min", "max", "qp"])
@@ -254,10 +255,11 @@ def _search(data: _Data, y: np.ndarray, rows: np.ndarray, *, n_total: int, total
             paste_alpha: float, mass_min: float, threshold: float, objective: str,
             select: int | None, significance: float | None) -> PrimBox:
     ydata = y.astype(float)
-    init = _Limits(np.array([v[rows].min() if num else np.nan for v, num in zip(data.values, data.numeric)]),
-                   np.array([v[rows].max() if num else np.nan for v, num in zip(data.values, data.numeric)]),
+    pairs = list(zip(data.values, data.numeric, strict=True))
+    init = _Limits(np.array([v[rows].min() if num else np.nan for v, num in pairs]),
+                   np.array([v[rows].max() if num else np.nan for v, num in pairs]),
                    [None if num else np.isin(np.arange(len(lv)), np.unique(data.values[j][rows]))
-                    for j, (num, lv) in enumerate(zip(data.numeric, data.levels))])
+                    for j, (num, lv) in enumerate(zip(data.numeric, data.levels, strict=True))])
     lims = [init.copy()]
     kinds = ["start"]
     box = rows.copy()
@@ -420,7 +422,7 @@ def _better(cand: tuple, best: tuple, lim: _Limits, data: _Data, init: _Limits) 
 
 def _trajectory(lims, kinds, members_of, ydata, data, init, n_total, total_coi) -> pd.DataFrame:
     rows = []
-    for i, (lim, kind, members) in enumerate(zip(lims, kinds, members_of)):
+    for i, (lim, kind, members) in enumerate(zip(lims, kinds, members_of, strict=True)):
         n = len(members)
         k = int(ydata[members].sum())
         rows.append({"step": i, "kind": kind, "coverage": k / total_coi if total_coi else math.nan,

@@ -209,7 +209,8 @@ def analyze(store: StoreLike, experiment_id: str | None = None, *, satisfice: It
                                           "regret": rg[r].to_numpy()}))
             x, g = table[r].to_numpy(), rg[r].to_numpy()
             obj_rows.append({"reform": r, "output": out, "direction": direction, "source": source,
-                             "n_futures": len(x), "mean": float(x.mean()), "worst_mean": worst_mean(x, direction, worst),
+                             "n_futures": len(x), "mean": float(x.mean()),
+                             "worst_mean": worst_mean(x, direction, worst),
                              "regret_mean": float(g.mean()), "regret_p90": float(np.quantile(g, 0.9)),
                              "regret_max": float(g.max()), "best_share": float(np.mean(g <= 0.0))})
     regret_df = pd.concat(reg_rows, ignore_index=True) if reg_rows else pd.DataFrame(
@@ -298,7 +299,7 @@ def fig_regret(res: Robustness, *, width: str | float | None = None, max_objecti
             ax.set_title("Satisficing — every threshold met:\n" + "\n".join(threshold_text(t) for t in res.thresholds),
                          fontsize=7)
             panel_label(ax, next(letters))
-        for ax, out in zip(axes[int(has_sat):], outs):
+        for ax, out in zip(axes[int(has_sat):], outs, strict=True):
             direction = res.directions[out][0]
             k, xlabel = _value_axis(out, delta=True)
             data = [k * res.regret[(res.regret["output"] == out) & (res.regret["reform"] == r)]["regret"].to_numpy()
@@ -325,10 +326,10 @@ def fig_outcomes(res: Robustness, *, width: str | float | None = None, max_objec
     rng = np.random.default_rng(0)  # jitter only; fixed so the figure is reproducible
     with context():
         fig, axes, ncols = _grid_axes(len(outs), len(order), width)
-        for j, (ax, out) in enumerate(zip(axes, outs)):
+        for j, (ax, out) in enumerate(zip(axes, outs, strict=True)):
             k, xlabel = _value_axis(out, delta=False)
             direction = res.directions.get(out, (None, ""))[0]
-            for y, r in zip(ypos, order):
+            for y, r in zip(ypos, order, strict=True):
                 v = k * res.values[(res.values["output"] == out) & (res.values["reform"] == r)]["value"].to_numpy()
                 ax.plot(v, y + rng.uniform(-0.2, 0.2, len(v)), "o", color=OKABE_ITO["blue"], alpha=0.35,
                         markersize=2.2, markeredgewidth=0)

@@ -187,5 +187,6 @@ def planted_box(params: Mapping[str, Any] | None = None, *, seed: int = 0, horiz
         fail = 1.0 - fail
     months = np.arange(horizon + 1)
     y = x1 + 2 * x2
-    return AnalyticResult(timeseries={"month": months, "fail": np.full(horizon + 1, fail), "y": np.full(horizon + 1, y)},
+    series = {"month": months, "fail": np.full(horizon + 1, fail), "y": np.full(horizon + 1, y)}
+    return AnalyticResult(timeseries=series,
                           summary={"fail": fail, "y": y}, params={k: v for k, v in p.items()})

@@ -103,7 +103,8 @@ def _parameter(ema, name: str, *, rng: Sequence[float] | None, lever: bool) -> A
         return ema.CategoricalParameter(name, list(p.choices))
     bounds = rng if rng is not None else (p.sa_bounds or (p.bounds if lever else None))
     if bounds is None:
-        raise EMAError(f"parameter {name!r} has no plausible range (sa_bounds); give one in ranges={{{name!r}: (lo, hi)}}")
+        raise EMAError(f"parameter {name!r} has no plausible range (sa_bounds); "
+                       f"give one in ranges={{{name!r}: (lo, hi)}}")
     lo, hi = bounds
     if p.type == "int":
         return ema.IntegerParameter(name, int(lo), int(hi))

@@ -155,7 +155,7 @@ def plan_tasks(spec: Mapping[str, Any], *, skip: set[str] | frozenset[str] = fro
         base = spec.get("base_params") or {}
         seeds = future_seeds(spec["seed"], len(rows), reps, scope=spec.get("seed_scope", "future"))
         for f, row in enumerate(rows):  # future-major: every reform of a future runs before the next future
-            values = dict(zip(cols, row))
+            values = dict(zip(cols, row, strict=True))
             for r in range(reps):
                 for reform in spec["reforms"]:
                     run_id = f"{reform['name']}-f{f:06d}-r{r:04d}"
@@ -448,7 +448,7 @@ def run_design(store: Store | str | os.PathLike[str], *, name: str, design: Any,
     rows = []
     for i, rec in enumerate(design.itertuples(index=False, name=None)):
         where = f"design row {i}"
-        rows.append([_design_value(c, v, target, where) for c, v in zip(cols, rec)])
+        rows.append([_design_value(c, v, target, where) for c, v in zip(cols, rec, strict=True)])
     spec.update(design={"columns": cols, "rows": rows},
                 base_params=_validate_params(base_params or {}, target, "base_params"),
                 schedule=_validate_schedule(schedule, target, "base "), crn=bool(crn), scenario=scenario)
@@ -499,7 +499,7 @@ def run_futures(store: Store | str | os.PathLike[str], *, name: str, futures: An
         raise ExperimentError(f"futures columns repeat a name: {cols}")
     rows = []
     for i, rec in enumerate(futures.itertuples(index=False, name=None)):
-        rows.append([_design_value(c, v, target, f"future {i}") for c, v in zip(cols, rec)])
+        rows.append([_design_value(c, v, target, f"future {i}") for c, v in zip(cols, rec, strict=True)])
     base = _validate_params(base_params or {}, target, "base_params")
     varied = set(cols)
     clash = sorted(varied & set(base))

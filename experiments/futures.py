@@ -259,7 +259,8 @@ def make_provider(source: str, *, n: int | None = None, seed: int = 1, store: st
         raise FuturesError(f"unknown futures source {kind!r}; {hint}known: {', '.join(sorted(PROVIDERS))}")
     provider = PROVIDERS[kind](arg or None, n=n, seed=seed, store=store, selection=selection)
     if not isinstance(provider, FuturesProvider):
-        raise FuturesError(f"the {kind!r} provider returned {type(provider).__name__}, which lacks futures()/describe()")
+        raise FuturesError(f"the {kind!r} provider returned {type(provider).__name__}, "
+                           "which lacks futures()/describe()")
     return provider
 
 

@@ -102,7 +102,8 @@ def run(store: Any, *, reforms: Sequence[Any], futures: FuturesProvider | str | 
     extra = {"futures": prov.describe(), "reforms": [r["name"] if isinstance(r, Mapping) else r.name for r in loaded]}
     return run_futures(store, name=name, futures=table, reforms=loaded, base_params=base_params,
                        replicates=replicates, seed=seed, horizon=horizon, target=target, executor=executor,
-                       workers=workers, scheduler=scheduler, max_attempts=max_attempts, timeseries_every=timeseries_every,
+                       workers=workers, scheduler=scheduler, max_attempts=max_attempts,
+                       timeseries_every=timeseries_every,
                        progress=progress, spec_extra=extra, seed_scope=seed_scope, new=new)
 
 
@@ -243,7 +244,8 @@ def _cmd_plan(a: argparse.Namespace) -> int:
         print(f"  {f['name']:28s} {f['type']:6s} {rng}")
     if not prov.get("factors"):
         print("  columns: " + ", ".join(map(str, p["futures"].columns)))
-    print(f"{len(p['reforms'])} reforms × {len(p['futures'])} futures × {p['replicates']} replicates = {p['runs']} runs")
+    print(f"{len(p['reforms'])} reforms × {len(p['futures'])} futures × {p['replicates']} replicates "
+          f"= {p['runs']} runs")
     return 0
 
 

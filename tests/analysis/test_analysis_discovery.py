@@ -33,11 +33,23 @@ def design_store(tmp_path_factory):
     return store, eid
 
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "experiments.cli", *args], capture_output=True, text=True)
+@pytest.fixture
+def cli(capsys):
+    """The govsim CLI in this process: (return code, stdout, stderr)."""
+    from experiments.cli import main
+
+    def call(*args):
+        capsys.readouterr()
+        try:
+            rc = main(list(args))
+        except SystemExit as e:
+            rc = e.code
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(args, rc, out.out, out.err)
+    return call
 
 
-def test_discover_cli_writes_tables_and_figures(design_store, tmp_path):
+def test_discover_cli_writes_tables_and_figures(design_store, tmp_path, cli):
     store, eid = design_store
     r = cli("discover", "--experiment", eid, "--store", str(store), "--output", "fail", "--where", "> 0.5",
             "--out", str(tmp_path), "--formats", "png", "--trees", "50")
@@ -73,7 +85,7 @@ def test_cases_are_replicate_means_and_conditions_combine(design_store):
     (["--output", "fail", "--where", "> 0.5", "--reform", "other"], "reform 'other' is not in experiment"),
     (["--output", "fail", "--where", "> 0.5", "--threshold", "2"], "threshold must be in"),
 ])
-def test_discover_bad_input(design_store, tmp_path, args, message):
+def test_discover_bad_input(design_store, tmp_path, cli, args, message):
     store, eid = design_store
     r = cli("discover", "--experiment", eid, "--store", str(store), "--out", str(tmp_path / "o"), "--formats", "png",
             "--trees", "20", *args)
@@ -100,7 +112,7 @@ def test_share_threshold_hint(tmp_path):
         load_cases(store, eid, output="turnover_annual", where=[parse_condition("> 25", output="turnover_annual")])
 
 
-def test_wide_export(design_store, tmp_path):
+def test_wide_export(design_store, tmp_path, cli):
     store, eid = design_store
     con = duckdb.connect(str(store))
     con.execute("UPDATE runs SET status = 'failed' WHERE run_id = 'p000000-r0000'")

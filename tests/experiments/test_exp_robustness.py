@@ -4,7 +4,6 @@ random numbers, resume, executors and the CLI."""
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import duckdb
 import numpy as np
@@ -189,11 +188,25 @@ def test_dask_executor(tmp_path, toy_env):
 TINY = ["--base", "residents_per_community=40", "--base", "communities_per_street=2", "--horizon", "30"]
 
 
-def govsim(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "experiments.cli", *args], capture_output=True, text=True, cwd=cwd)
+@pytest.fixture
+def govsim(capsys, monkeypatch):
+    """The govsim CLI in this process: (return code, stdout, stderr)."""
+    from experiments.cli import main
+
+    def call(*args, cwd=None):
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            rc = main(list(args))
+        except SystemExit as e:  # --help and argparse errors
+            rc = e.code
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(args, rc, out.out, out.err)
+    return call
 
 
-def test_cli_run_analyze_and_resume(tmp_path):
+def test_cli_run_analyze_and_resume(tmp_path, govsim):
     store = str(tmp_path / "g.duckdb")
     args = ["robustness", "run", "baseline", "pay_raise", "pay_raise+task_access_list", "--factors", "gamma0",
             "--n-futures", "4", "--replicates", "1", "--store", store, "--executor", "inprocess", "--no-progress",
@@ -221,7 +234,7 @@ def test_cli_run_analyze_and_resume(tmp_path):
     (["plan", "baseline", "informatisation_integrated+informatisation_silos", "--factors", "gamma0"], "conflicts"),
     (["analyze", "--store", "missing.duckdb", "--maximize", "satisfied_share"], "not found"),
 ])
-def test_cli_bad_input_one_line_exit_2(tmp_path, args, message):
+def test_cli_bad_input_one_line_exit_2(tmp_path, govsim, args, message):
     store = ["--store", str(tmp_path / "x.duckdb")] if "--store" not in args else []
     r = govsim("robustness", *args, *store, "--no-progress" if args[0] == "run" else "--replicates" if args[0] == "plan"
                else "--level", *(["1"] if args[0] == "plan" else ["0.9"] if args[0] == "analyze" else []),
@@ -231,7 +244,7 @@ def test_cli_bad_input_one_line_exit_2(tmp_path, args, message):
     assert not (tmp_path / "x.duckdb").exists()
 
 
-def test_cli_plan_and_help():
+def test_cli_plan_and_help(govsim):
     r = govsim("robustness", "plan", "baseline", "pay_raise", "--factors", "gamma0,elderly_share", "--range",
                "elderly_share=0.2:0.45", "--n-futures", "5")
     assert r.returncode == 0, r.stderr
