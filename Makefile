@@ -6,7 +6,7 @@ STORE ?= results/govsim.duckdb
 .PHONY: setup run test bench clean
 
 setup:
-	@tools/bootstrap.sh dev
+	@tools/bootstrap.sh dev,ema
 
 run: setup
 	$(PY) -m experiments.cli main --store $(STORE)

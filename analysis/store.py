@@ -35,6 +35,7 @@ __all__ = [
     "experiment_info",
     "has_table",
     "list_experiments",
+    "load_design_inputs",
     "load_runs",
     "load_scenarios",
     "load_summaries",
@@ -243,3 +244,32 @@ def available_outputs(con: duckdb.DuckDBPyConnection, experiment_id: str, table:
         f"SELECT DISTINCT output FROM {table} WHERE experiment_id = ? ORDER BY output", [experiment_id]
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def load_design_inputs(con: duckdb.DuckDBPyConnection, experiment_id: str) -> pd.DataFrame:
+    """The experiment's design (or futures) as one row per design point, one column per factor.
+
+    Numeric factors are floats; factors stored with text labels (categorical levels,
+    ``true``/``false``) are pandas categoricals of their labels (booleans as ``"false"``,
+    ``"true"``). The index is the design point. Empty when the experiment has no design.
+    """
+    if not has_table(con, "design"):
+        return pd.DataFrame()
+    d = con.execute("SELECT design_point, factor, value, label FROM design WHERE experiment_id = ? "
+                    "ORDER BY design_point", [experiment_id]).df()
+    if d.empty:
+        return pd.DataFrame()
+    order = list(dict.fromkeys(d["factor"]))
+    cols: dict[str, pd.Series] = {}
+    for factor in order:
+        part = d[d["factor"] == factor].set_index("design_point")
+        if part["label"].notna().any():
+            labels = part["label"].astype(object)
+            levels = (part.drop_duplicates("label").sort_values("value")["label"].tolist()
+                      if part["value"].notna().all() else sorted(labels.dropna().unique()))
+            cols[factor] = pd.Series(pd.Categorical(labels, categories=levels), index=part.index)
+        else:
+            cols[factor] = part["value"].astype(float)
+    out = pd.DataFrame(cols)
+    out.index.name = "design_point"
+    return out.sort_index()

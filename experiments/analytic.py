@@ -13,7 +13,9 @@ that standard deviation to the summary and every month (a stochastic model with 
 noise variance). ``fail_above`` makes every evaluation with ``x1 > fail_above`` raise
 :class:`AnalyticFailure`, to exercise failed runs.
 
-Target import paths: ``"experiments.analytic:ishigami"`` and ``"experiments.analytic:sobol_g"``.
+Target import paths: ``"experiments.analytic:ishigami"``, ``"experiments.analytic:sobol_g"``
+and ``"experiments.analytic:planted_box"`` (a failure region that is a known box, for
+scenario discovery).
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ __all__ = [
     "SOBOL_G_A",
     "AnalyticFailure",
     "AnalyticParameterError",
+    "PLANTED_BOX",
     "ishigami",
     "ishigami_indices",
+    "planted_box",
     "sobol_g",
     "sobol_g_indices",
 ]
@@ -151,3 +155,38 @@ def sobol_g_indices(a: Sequence[float]) -> dict[str, tuple[float, ...]]:
     s1 = vi / v
     st = np.array([vi[i] * np.prod(np.delete(1.0 + vi, i)) / v for i in range(a.size)])
     return {"S1": tuple(float(s) for s in s1), "ST": tuple(float(s) for s in st)}
+
+
+#: The failure region of :func:`planted_box`: x1 in [0.2, 0.6], x2 ≥ 0.7, region north or east
+#: (x3, x4 and the integer k play no part).
+PLANTED_BOX = {"x1": (0.2, 0.6), "x2": (0.7, 1.0), "region": ("east", "north")}
+PLANTED_REGIONS = ("east", "north", "south", "west")
+
+
+def planted_box(params: Mapping[str, Any] | None = None, *, seed: int = 0, horizon: int = 0,
+                schedule: Iterable[Any] = ()) -> AnalyticResult:
+    """``fail`` = 1 inside :data:`PLANTED_BOX`, else 0; ``y`` = a smooth score of x1, x2.
+
+    Inputs ``x1..x4`` in [0, 1], ``k`` an integer and ``region`` one of
+    ``east, north, south, west``. ``flip`` (default 0) flips ``fail`` with that probability,
+    drawn from the seed (label noise). ``schedule`` is ignored.
+    """
+    p = dict(params or {})
+    allowed = {"x1", "x2", "x3", "x4", "k", "region", "flip"}
+    unknown = sorted(set(p) - allowed)
+    if unknown:
+        raise AnalyticParameterError(f"planted_box: unknown parameter(s) {unknown}; allowed: {sorted(allowed)}")
+    x1, x2 = float(p.get("x1", 0.5)), float(p.get("x2", 0.5))
+    region = str(p.get("region", "north"))
+    if region not in PLANTED_REGIONS:
+        raise AnalyticParameterError(f"planted_box: region {region!r} is not one of {list(PLANTED_REGIONS)}")
+    (a, b), (c, d) = PLANTED_BOX["x1"], PLANTED_BOX["x2"]
+    fail = float(a <= x1 <= b and c <= x2 <= d and region in PLANTED_BOX["region"])
+    flip = float(p.get("flip", 0.0))
+    if flip > 0 and np.random.default_rng(np.random.SeedSequence(int(seed))).random() < flip:
+        fail = 1.0 - fail
+    months = np.arange(horizon + 1)
+    y = x1 + 2 * x2
+    series = {"month": months, "fail": np.full(horizon + 1, fail), "y": np.full(horizon + 1, y)}
+    return AnalyticResult(timeseries=series,
+                          summary={"fail": fail, "y": y}, params={k: v for k, v in p.items()})

@@ -176,6 +176,14 @@ def cmd_resume(a: argparse.Namespace) -> int:
 def cmd_export(a: argparse.Namespace) -> int:
     from .store import open_store
 
+    if a.wide:
+        from analysis.export import export_wide
+
+        for p in export_wide(a.store, a.out, fmt=a.format, experiment_id=a.experiment):
+            print(p)
+        return 0
+    if not Path(a.store).exists():
+        raise CLIError(f"{a.store}: no such results store")
     with open_store(a.store, read_only=True) as st:
         experiment = st.resolve(a.experiment) if a.experiment else None
         paths = st.export(a.out, fmt=a.format, experiment_id=experiment)
@@ -307,8 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_resume)
 
     p = sub.add_parser("export", help="write the store's tables to Parquet or CSV",
-                       description="Write each table of the store (or of one experiment) to OUT/<table>.<format>.")
+                       description="Write each table of the store (or of one experiment) to OUT/<table>.<format>; "
+                                   "with --wide, one row per run (parameters, scheduled changes and summary "
+                                   "outputs as columns) to OUT/runs_wide.<format>.")
     p.add_argument("--experiment", default=None, metavar="ID", help="only this experiment's rows")
+    p.add_argument("--wide", action="store_true",
+                   help="one row per run with param.<name>, schedule.<month>.<name> and output columns "
+                        "(one file per experiment without --experiment)")
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     p.add_argument("--out", default="results/export", metavar="DIR", help="output folder (default results/export)")
     _store_opt(p)
@@ -338,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     _exec_opts(p)
     p.set_defaults(func=cmd_main)
 
-    for mod in ("experiments.sensitivity", "analysis.cli"):
+    for mod in ("experiments.sensitivity", "experiments.robustness", "analysis.cli"):
         if importlib.util.find_spec(mod) is not None:
             importlib.import_module(mod).register_cli(sub)
     return ap

@@ -46,8 +46,8 @@ from .executors import DEFAULT_MAX_ATTEMPTS, make_executor
 from .store import Store, StoreBusyError, StoreError, dumps, now_utc
 from .worker import DEFAULT_TARGET, PYTHON_PREFIX, TargetError, load_target, normalise_target, output_metadata
 
-__all__ = ["ExperimentError", "RunsFailedError", "run_design", "run_scenarios", "resume", "plan_tasks",
-           "design_from_csv"]
+__all__ = ["ExperimentError", "RunsFailedError", "run_design", "run_futures", "run_scenarios", "resume", "plan_tasks",
+           "design_from_csv", "future_seeds"]
 
 FLUSH_SECONDS = 1.0
 BUSY_TRY_SECONDS = 0.2  # how long a commit waits for a reader before it keeps the runs for later
@@ -190,7 +190,22 @@ def plan_tasks(spec: Mapping[str, Any], *, skip: set[str] | frozenset[str] = fro
     """The runs of an experiment, in a fixed order, minus those in ``skip`` (run ids)."""
     common = {"target": spec["target"], "horizon": spec["horizon"], "timeseries_every": spec["timeseries_every"]}
     reps = spec["replicates"]
-    if spec.get("design") is not None:
+    if spec.get("futures") is not None:
+        fut = spec["futures"]
+        cols, rows = fut["columns"], fut["rows"]
+        base = spec.get("base_params") or {}
+        seeds = future_seeds(spec["seed"], len(rows), reps, scope=spec.get("seed_scope", "future"))
+        for f, row in enumerate(rows):  # future-major: every reform of a future runs before the next future
+            values = dict(zip(cols, row, strict=True))
+            for r in range(reps):
+                for reform in spec["reforms"]:
+                    run_id = f"{reform['name']}-f{f:06d}-r{r:04d}"
+                    if run_id in skip:
+                        continue
+                    yield {**common, "run_id": run_id, "scenario": reform["name"], "design_point": f,
+                           "replicate": r, "seed": seeds[f][r], "params": {**base, **reform["params"], **values},
+                           "schedule": reform["schedule"]}
+    elif spec.get("design") is not None:
         d = spec["design"]
         cols, rows = d["columns"], d["rows"]
         base, sched = spec.get("base_params") or {}, spec.get("schedule") or []
@@ -225,8 +240,26 @@ def plan_tasks(spec: Mapping[str, Any], *, skip: set[str] | frozenset[str] = fro
 
 
 def planned_count(spec: Mapping[str, Any]) -> int:
+    if spec.get("futures") is not None:
+        return len(spec["futures"]["rows"]) * len(spec["reforms"]) * spec["replicates"]
     n = len(spec["design"]["rows"]) if spec.get("design") is not None else len(spec["scenarios"])
     return n * spec["replicates"]
+
+
+SEED_SCOPES = ("future", "shared")
+
+
+def future_seeds(seed: int, n_futures: int, replicates: int, *, scope: str = "future") -> list[list[int]]:
+    """``seeds[future][replicate]`` of a futures ensemble; every reform of future ``f`` and
+    replicate ``r`` runs with ``seeds[f][r]`` (common random numbers across reforms).
+
+    ``scope="future"``: each future has its own seeds (child ``f`` of the root, grandchild
+    ``r``), so the noise is independent between futures; ``scope="shared"``: replicate ``r``
+    of every future shares one seed, as in a design with ``crn=True``.
+    """
+    if scope not in SEED_SCOPES:
+        raise ExperimentError(f"seed scope {scope!r} is not one of {list(SEED_SCOPES)}")
+    return _seeds.design_seeds(seed, n_futures, replicates, crn=scope == "shared")
 
 
 # ---------------------------------------------------------------------------- designs
@@ -599,7 +632,7 @@ def run_design(store: Store | str | os.PathLike[str], *, name: str, design: Any,
     rows = []
     for i, rec in enumerate(design.itertuples(index=False, name=None)):
         where = f"design row {i}"
-        rows.append([_design_value(c, v, target, where) for c, v in zip(cols, rec)])
+        rows.append([_design_value(c, v, target, where) for c, v in zip(cols, rec, strict=True)])
     spec.update(design={"columns": cols, "rows": rows},
                 base_params=_validate_params(base_params or {}, target, "base_params"),
                 schedule=_validate_schedule(schedule, target, "base "), crn=bool(crn), scenario=scenario)
@@ -610,6 +643,93 @@ def run_design(store: Store | str | os.PathLike[str], *, name: str, design: Any,
                   extra_manifest={"design": {"n_points": len(rows), "factors": cols, "crn": bool(crn)}},
                   executor=executor, workers=workers, progress=progress, new=new,
                   executor_options=_executor_options(executor, scheduler, max_attempts), keep_failed=keep_failed)
+
+
+def run_futures(store: Store | str | os.PathLike[str], *, name: str, futures: Any, reforms: Sequence[Any],
+                base_params: Mapping[str, Any] | None = None, replicates: int = 1, seed: int, horizon: int = 120,
+                target: str = DEFAULT_TARGET, executor: str = "processes", workers: int | None = None,
+                kind: str = "robustness", timeseries_every: int = 1, progress: bool = True,
+                spec_extra: Mapping[str, Any] | None = None, seed_scope: str = "future",
+                scheduler: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS, new: bool = False) -> str:
+    """Run every reform in every future × ``replicates``, with common random numbers across reforms.
+
+    ``futures`` is a DataFrame with one row per future (columns = parameter names, e.g. from an
+    :mod:`experiments.futures` provider); ``reforms`` are :class:`experiments.scenarios.Scenario`
+    objects or mappings with ``name``, ``params`` and ``schedule``. Run ``(reform, f, r)``
+    gets the parameters ``base_params`` ← the reform's ``params`` ← future ``f``'s values, the
+    reform's schedule, and the seed of future ``f``, replicate ``r`` (:func:`future_seeds`), the
+    same for every reform. In the store a run's ``scenario`` is the reform and its
+    ``design_point`` the future; the ``design`` table holds the futures.
+
+    A reform or ``base_params`` that sets or schedules a parameter the futures vary is refused:
+    the future's value would be overridden for that reform only, and the comparison would no
+    longer be like for like. Returns the experiment id; an identical experiment already in the
+    store is resumed (or returned at once if complete) unless ``new=True``.
+    """
+    import pandas as pd
+
+    if not isinstance(futures, pd.DataFrame):
+        raise ExperimentError(f"futures must be a pandas DataFrame, got {type(futures).__name__}")
+    if futures.empty or not len(futures.columns):
+        raise ExperimentError("the futures ensemble has no rows or no columns")
+    if not reforms:
+        raise ExperimentError("no reforms given")
+    if seed_scope not in SEED_SCOPES:
+        raise ExperimentError(f"seed scope {seed_scope!r} is not one of {list(SEED_SCOPES)}")
+    spec = _common_spec(name=name, kind=kind, target=target, seed=seed, horizon=horizon, replicates=replicates,
+                        timeseries_every=timeseries_every, spec_extra=spec_extra)
+    cols = [str(c) for c in futures.columns]
+    if len(set(cols)) != len(cols):
+        raise ExperimentError(f"futures columns repeat a name: {cols}")
+    rows = []
+    for i, rec in enumerate(futures.itertuples(index=False, name=None)):
+        rows.append([_design_value(c, v, target, f"future {i}") for c, v in zip(cols, rec, strict=True)])
+    base = _validate_params(base_params or {}, target, "base_params")
+    varied = set(cols)
+    clash = sorted(varied & set(base))
+    if clash:
+        raise ExperimentError(f"base parameter(s) {clash} are also varied by the futures; set them in one place only")
+    resolved, meta, seen = [], [], set()
+    for ref in reforms:
+        if isinstance(ref, Mapping):
+            rname, rparams, rsched = ref.get("name"), ref.get("params") or {}, ref.get("schedule") or []
+            info = {"description": ref.get("description", ""), "source_file": ref.get("source_file"),
+                    "sha256": ref.get("sha256")}
+        else:
+            rname, rparams, rsched = ref.name, ref.params, ref.schedule
+            info = {"description": ref.description, "source_file": ref.source_file, "sha256": ref.sha256}
+        if not isinstance(rname, str) or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_+.-]*", rname):
+            raise ExperimentError(f"reform name {rname!r} is not usable; letters, digits, '_', '-', '+' and '.'")
+        if rname in seen:
+            raise ExperimentError(f"reform {rname!r} given twice")
+        seen.add(rname)
+        params = _validate_params(rparams, target, rname)
+        schedule = _validate_schedule(rsched, target, f"{rname} ")
+        touched = sorted(varied & (set(params) | {c[1] for c in schedule}))
+        if touched:
+            raise ExperimentError(f"reform {rname!r} sets or schedules {touched}, which the futures vary; drop them "
+                                  "from the futures (e.g. --exclude) or from the reform")
+        if any(m > spec["horizon"] for m, _, _ in schedule):
+            late = max(m for m, _, _ in schedule)
+            raise ExperimentError(f"reform {rname!r} schedules a change at month {late}, after the horizon "
+                                  f"({spec['horizon']})")
+        resolved.append({"name": rname, "params": params, "schedule": schedule})
+        meta.append({"name": rname, **info, "params": params, "schedule": schedule})
+    spec.update(futures={"columns": cols, "rows": rows}, reforms=resolved, base_params=base, crn=True,
+                seed_scope=seed_scope)
+    tree = _seeds.seed_tree(seed, replicates, n_points=len(rows), crn=seed_scope == "shared")
+    tree["rule"] = ("SeedSequence(seed).spawn(n_futures)[f].spawn(replicates)[r] -> run seed of future f, "
+                    "replicate r; shared by every reform (CRN)" if seed_scope == "future" else
+                    "SeedSequence(seed).spawn(replicates)[r] -> run seed; shared by every reform and future (CRN)")
+    return _start(store, name=name, kind=kind, spec=spec, scenarios_meta=meta,
+                  design_rows=_design_rows_for_store(cols, rows, target),
+                  extra_manifest={"design": {"n_points": len(rows), "factors": cols, "crn": True},
+                                  "futures": {"n_futures": len(rows), "factors": cols,
+                                              "reforms": [r["name"] for r in resolved], "seed_scope": seed_scope},
+                                  "seed_tree": tree},
+                  executor=executor, workers=workers, progress=progress, new=new,
+                  executor_options={"scheduler": scheduler, "max_attempts": max_attempts} if executor == "dask"
+                  else {"max_attempts": max_attempts})
 
 
 def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any], *, name: str | None = None,

@@ -34,7 +34,8 @@ from typing import Any
 from govsim import spelling
 from govsim.errors import GovsimError
 
-__all__ = ["SCENARIO_DIR", "TOP_KEYS", "Scenario", "ScenarioError", "list_scenarios", "load_many", "load_scenario"]
+__all__ = ["SCENARIO_DIR", "TOP_KEYS", "Scenario", "ScenarioError", "combine_scenarios", "list_scenarios", "load_many",
+           "load_reform", "load_scenario"]
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 TOP_KEYS = ("name", "description", "extends", "horizon", "replicates", "seed", "params", "schedule")
@@ -295,3 +296,81 @@ def load_many(names: Iterable[str | os.PathLike[str]], *, directory: str | os.Pa
         else:
             out.append(load_scenario(n, directory=d))
     return out
+
+
+def combine_scenarios(scenarios: Iterable[Scenario], *, name: str | None = None) -> Scenario:
+    """One scenario doing what all of ``scenarios`` do: the union of their params and schedules.
+
+    Parameters set in ``[params]`` by several scenarios must agree (reforms that extend the
+    same baseline share its values); a parameter scheduled by several scenarios must have the
+    same changes (months and values) in each. Anything else is a conflict and raises
+    :class:`ScenarioError` naming both files, the parameter and the two values. ``horizon``,
+    ``replicates`` and ``seed`` must agree too. The name defaults to the names joined by
+    ``+`` (e.g. ``pay_raise+task_access_list``); the hash covers every file involved.
+    """
+    parts = list(scenarios)
+    if not parts:
+        raise ScenarioError("(combination)", "", _MISSING, "no scenarios to combine")
+    if len(parts) == 1 and name is None:
+        return parts[0]
+    names = [sc.name for sc in parts]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ScenarioError("+".join(names), "", _MISSING, f"scenario {dup[0]!r} appears twice in the combination")
+    label = "+".join(names)
+    params: dict[str, Any] = {}
+    set_by: dict[str, Scenario] = {}
+    for sc in parts:
+        for k, v in sc.params.items():
+            if k in params and params[k] != v:
+                raise ScenarioError(sc.source_file or sc.name, f"params.{k}", v,
+                                    f"conflicts with {set_by[k].source_file or set_by[k].name}, which sets "
+                                    f"{k} = {params[k]!r}", "a combination needs the reforms to agree on every "
+                                    "parameter they both set")
+            params.setdefault(k, v)
+            set_by.setdefault(k, sc)
+    by_param: dict[str, tuple[Scenario, list[tuple[int, Any]]]] = {}
+    schedule: list[list[Any]] = []
+    for sc in parts:
+        mine: dict[str, list[tuple[int, Any]]] = {}
+        for m, n, v in sc.schedule:
+            mine.setdefault(n, []).append((m, v))
+        for n, entries in mine.items():
+            if n in by_param:
+                other, theirs = by_param[n]
+                if theirs != entries:
+                    m, v = entries[0]
+                    raise ScenarioError(sc.source_file or sc.name, f"schedule.{m}.{n}", v,
+                                        f"conflicts with {other.source_file or other.name}, which schedules "
+                                        f"{n} as {', '.join(f'{val!r} from month {mo}' for mo, val in theirs)}",
+                                        "a combination needs the reforms to agree on every parameter they "
+                                        "both change")
+                continue
+            by_param[n] = (sc, entries)
+            schedule.extend([m, n, v] for m, v in entries)
+    schedule.sort(key=lambda c: c[0])
+    agreed: dict[str, Any] = {}
+    for attr in ("horizon", "replicates", "seed"):
+        values = {getattr(sc, attr) for sc in parts}
+        if len(values) > 1:
+            raise ScenarioError(label, attr, sorted(values), "the combined scenarios disagree",
+                                f"give every file the same {attr}")
+        agreed[attr] = values.pop()
+    digest = hashlib.sha256("\0".join(f"{sc.name}:{sc.sha256}" for sc in parts).encode()).hexdigest()
+    chain = tuple(dict.fromkeys(stem for sc in parts for stem in sc.chain))
+    return Scenario(name=name or label, description=" + ".join(sc.description for sc in parts if sc.description),
+                    params=params, schedule=schedule, source_file=" + ".join(sc.source_file or sc.name for sc in parts),
+                    sha256=digest, chain=chain, **agreed)
+
+
+def load_reform(spec: str | os.PathLike[str], *, directory: str | os.PathLike[str] | None = None) -> Scenario:
+    """A scenario by name or path, or several joined by ``+`` and combined
+    (:func:`combine_scenarios`), e.g. ``"pay_raise+task_access_list"``."""
+    text = str(spec)
+    if "+" not in text:
+        return load_scenario(text, directory=directory)
+    pieces = [p.strip() for p in text.split("+")]
+    if any(not p for p in pieces):
+        raise ScenarioError(text, "", _MISSING, "an empty name in the combination",
+                            "join scenario names with '+', e.g. pay_raise+task_access_list")
+    return combine_scenarios([load_scenario(p, directory=directory) for p in pieces])
