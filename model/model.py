@@ -132,6 +132,8 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
         self._init_accounts()
         self._init_organisations()
         self.hierarchy = self._build_hierarchy()
+        if self.p["merge_rate"] > 0:  # a merged world from the start: merge before the burn-in
+            self._merge(0.0, self.p["merge_rate"])
         self.panel = np.sort(self.streams["panel"].choice(self.n_residents, min(panel_size, self.n_residents),
                                                           replace=False))
         self.recorder = MonthlyRecorder(list(OUTPUTS), agent_data=agent_data)

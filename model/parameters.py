@@ -358,8 +358,8 @@ _DECLARATIONS: list[Parameter] = [
     _p("graduate_recruitment", 0.0, "float", "policy", "share", "Share of staff vacancies offered to recruited graduates",
        "Report §3: 453 graduates recruited in 4 years", bounds=(0.0, 1.0), sa=(0.0, 1.0), sa_source="the whole lever", group="workforce"),
     _p("term_length", 60, "int", "policy", "months", "Term of the elected committees",
-       "five-year terms since the amendment of the organic laws of villagers' and residents' committees of "
-       "29 December 2018 (three before; NPC Standing Committee 2018)",
+       "five-year terms since the amendment of the organic laws of villagers' and residents' committees "
+       "(three before; NPC Standing Committee 2018)",
        bounds=(12, 120), sa=(36, 60), sa_source="three-year terms before 2018, five since", group="workforce"),
     # ================================================================== structure levers
     _p("merge_rate", 0.0, "float", "policy", "share", "Share of communities absorbed by mergers (applied when changed)",
@@ -409,7 +409,7 @@ _DECLARATIONS: list[Parameter] = [
        "assumption", bounds=(0.0, 176.0), sa=(12.0, 48.0), sa_source=HALF, group="time"),
     # ================================================================== services
     _p("need_hours", 0.6, "float", "uncertainty", "hours/need/month", "Service hours one resident need requires per month",
-       "fitted: satisfaction with urban public services ≈ 0.6 (CASS 2015-2017)", bounds=(0.01, 20.0),
+       "fitted: satisfaction with urban public services ≈ 0.6 (CASS 2017)", bounds=(0.01, 20.0),
        sa=(0.3, 2.5), group="services", calibrated="satisfaction_urban"),
     _p("so_hours_per_yuan", 0.02, "float", "uncertainty", "hours/yuan", "Service hours a social organisation delivers per yuan",
        "assumption: ≈ 50 yuan per professional service hour", bounds=(0.0, 1.0), sa=(0.01, 0.04), sa_source=HALF,
@@ -499,10 +499,10 @@ _DECLARATIONS: list[Parameter] = [
        "civic voluntarism: recruitment (Verba et al. 1995)", bounds=(0.0, 5.0), sa=(0.3, 1.2), sa_source=HALF,
        group="participation"),
     _p("cost_youth", 3.6, "float", "uncertainty", "logit", "Opportunity cost of taking part, residents < 35",
-       "fitted: committee-election voting rises from 14 % at 18-29 to 78 % at 70-79 (Shanghai survey)",
+       "fitted: committee-election voting rises from 14 % at 18-29 to 78 % at 70-79 (Shanghai n.d.)",
        bounds=(0.0, 10.0), sa=(2.0, 4.5), group="participation", calibrated="turnout_youth"),
     _p("cost_middle", 1.2, "float", "uncertainty", "logit", "Opportunity cost of taking part, residents 35-59",
-       "fitted: 55.7 % of residents aged 50-59 voted in the last committee election (Shanghai survey)",
+       "fitted: 55.7 % of residents aged 50-59 voted in the last committee election (Shanghai n.d.)",
        bounds=(0.0, 10.0), sa=(0.75, 3.0), sa_source=HALF, group="participation", calibrated="turnout_middle"),
     _p("cost_elderly", 0.0, "float", "uncertainty", "logit", "Opportunity cost of taking part, residents ≥ 60",
        "assumption: retired residents pay no opportunity cost", bounds=(0.0, 10.0), sa=(0.0, 1.0),
@@ -553,7 +553,7 @@ _DECLARATIONS: list[Parameter] = [
        "assumption: near the baseline's stationary share, so the burn-in can be short", bounds=(0.0, 1.0),
        group="participation"),
     _p("vote_base", 0.75, "float", "uncertainty", "logit", "Intercept of voting in committee elections",
-       "fitted: 47.9 % voted in the last residents' committee election, 77.7 % at 70-79 (Shanghai survey)",
+       "fitted: 47.9 % voted in the last residents' committee election, 77.7 % at 70-79 (Shanghai n.d.)",
        bounds=(-10.0, 10.0), sa=(-0.25, 1.75), group="participation", calibrated="turnout_overall, turnout_elderly"),
     _p("vote_mobilisation", 1.0, "float", "uncertainty", "logit",
        "Mobilisation of voters by the committee and the street office at elections",
@@ -631,7 +631,7 @@ _DECLARATIONS: list[Parameter] = [
     # ================================================================== mergers and migration
     _p("outmigration_rate", 0.01, "float", "uncertainty", "1/year",
        "Yearly chance a rural resident aged 35+ moves away (young residents three times as often)",
-       "assumption; China's rural population fell by 2.8 % a year in 2010-2020 (census 2021), out-migration "
+       "assumption; China's rural population fell by 2.8 % a year in 2010-2020 (NBS 2021), out-migration "
        "drives village mergers (Jia & Zhong 2022)", bounds=(0.0, 0.5), sa=(0.0, 0.02),
        sa_source="from none to an average loss near the census figure", group="mergers"),
     _p("merger_scale_gain", 0.1, "float", "uncertainty", "share per doubling",

@@ -1,5 +1,6 @@
-"""Write the parameter and output tables of docs/ODD.md from the registry and the output
-declarations (between the BEGIN/END markers). ``--check`` exits 1 if the file is stale.
+"""Write the generated tables of docs/ODD.md (between the BEGIN/END markers) from the
+declarations: parameters (model/parameters.py), state (model/state.py), outputs
+(model/outputs.py) and targets (model/targets.py). ``--check`` exits 1 if the file is stale.
 
     .venv/bin/python tools/gen_odd_tables.py          # rewrite
     .venv/bin/python tools/gen_odd_tables.py --check  # verify (used by the tests)
@@ -16,11 +17,13 @@ sys.path.insert(0, str(ROOT))
 
 from model.outputs import OUTPUTS  # noqa: E402
 from model.parameters import REGISTRY  # noqa: E402
+from model.state import TABLES  # noqa: E402
+from model.targets import TARGETS  # noqa: E402
 
 ODD = ROOT / "docs" / "ODD.md"
 
 
-def _cell(text: str) -> str:
+def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -33,24 +36,50 @@ def _fmt(v) -> str:
 
 
 def parameter_table() -> str:
-    rows = ["| name | kind | default | allowed | SA range | unit | meaning | source |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = ["| name | kind | default | allowed | SA range (source) | unit | meaning | source | fitted to |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for p in REGISTRY.values():
-        sa = f"[{_fmt(p.sa_bounds[0])}, {_fmt(p.sa_bounds[1])}]" if p.sa_bounds else ""
-        rows.append(f"| `{p.name}` | {p.kind} | {_fmt(p.default)} | {_cell(p.describe_range())} | {sa} | {_cell(p.unit)} | "
-                    f"{_cell(p.meaning)} | {_cell(p.source)} |")
+        sa = f"[{_fmt(p.sa_bounds[0])}, {_fmt(p.sa_bounds[1])}] ({_cell(p.sa_source)})" if p.sa_bounds else ""
+        rows.append(f"| `{p.name}` | {p.kind} | {_fmt(p.default)} | {_cell(p.describe_range())} | {sa} | "
+                    f"{_cell(p.unit)} | {_cell(p.meaning)} | {_cell(p.source)} | {_cell(p.calibrated)} |")
     return "\n".join(rows)
 
 
+def state_table() -> str:
+    out = []
+    for table, cols in TABLES.items():
+        out += [f"**{table}**", "", "| column | dtype | initial | unit | meaning |", "|---|---|---|---|---|"]
+        for c in cols:
+            width = f" × {c.width}" if c.width else ""
+            out.append(f"| `{c.name}` | {c.dtype}{width} | {_fmt(c.init)} | {_cell(c.unit)} | {_cell(c.meaning)} |")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
 def output_table() -> str:
-    rows = ["| output | unit | meaning | summary |", "|---|---|---|---|"]
+    rows = ["| output | label | unit | meaning | direction | smallest meaningful change | summary |",
+            "|---|---|---|---|---|---|---|"]
     for o in OUTPUTS.values():
-        rows.append(f"| `{o.name}`{' (key)' if o.key else ''} | {_cell(o.unit)} | {_cell(o.meaning)} | {o.summary} |")
+        change = f"{o.min_change:g}" + (" of the baseline" if o.relative else "")
+        tags = " (key)" if o.key else ""
+        tags += " (cost)" if o.cost else ""
+        rows.append(f"| `{o.name}`{tags} | {_cell(o.label)} | {_cell(o.unit)} | {_cell(o.meaning)} | {o.direction} | "
+                    f"{change} | {o.summary} |")
+    return "\n".join(rows)
+
+
+def target_table() -> str:
+    rows = ["| target | role | output (kind, months) | value [interval] | meaning | source |", "|---|---|---|---|---|---|"]
+    for t in TARGETS.values():
+        months = f"{t.window[0]}-{t.window[1]}"
+        rows.append(f"| `{t.name}` | {t.role} | `{t.output}` ({t.kind}, {months}) | {_fmt(t.value)} "
+                    f"[{_fmt(t.low)}, {_fmt(t.high)}] | {_cell(t.meaning)} | {_cell(t.source)} |")
     return "\n".join(rows)
 
 
 def render(text: str) -> str:
-    for tag, table in (("PARAMETERS", parameter_table()), ("OUTPUTS", output_table())):
+    for tag, table in (("PARAMETERS", parameter_table()), ("STATE", state_table()), ("OUTPUTS", output_table()),
+                       ("TARGETS", target_table())):
         pattern = re.compile(rf"(<!-- {tag}:BEGIN.*?-->\n).*?(<!-- {tag}:END -->)", re.S)
         if not pattern.search(text):
             raise SystemExit(f"{ODD}: markers <!-- {tag}:BEGIN --> / <!-- {tag}:END --> not found")

@@ -23,7 +23,7 @@ def test_every_shipped_scenario_loads_and_names_its_digest_section():
     assert "baseline" in names and REFORMS <= set(names)
     for sc in load_many(["all"]):
         assert sc.description
-        assert "DIGEST §" in Path(sc.source_file).read_text(encoding="utf-8")
+        assert "Report §" in Path(sc.source_file).read_text(encoding="utf-8")
         for month, name, _ in sc.schedule:
             assert REGISTRY[name].kind != "structural" and 0 <= month <= sc.horizon
 
@@ -43,7 +43,7 @@ def test_village_merger_encodes_the_county_reform():
     sc = load_scenario("village_merger")
     got = {n: v for m, n, v in sc.schedule if m == 24}
     assert got == {"merge_rate": 0.7, "pay_secretary": 2500.0, "pay_director": 2500.0, "pay_deputy": 2100.0, "pay_member": 1400.0,
-                   "pay_topup": 0.0, "social_insurance": True}
+                   "pay_topup": 0.0, "social_insurance": True, "parttime_committee": 0.0}
     assert {n for _, n, _ in load_scenario("informatisation_integrated").schedule} >= {"n_platforms"}
     assert dict((n, v) for _, n, v in load_scenario("informatisation_integrated").schedule)["n_platforms"] == 1
 

@@ -232,3 +232,9 @@ def test_restructuring_keeps_time_use_outputs_continuous():
         ts = simulate(seed=3, horizon=30, schedule=[change]).timeseries
         assert ts["admin_share"][24] > 0.1, change
         assert abs(ts["admin_share"][24] - ts["admin_share"][23]) < 0.25, change
+
+
+def test_a_merge_rate_given_from_the_start_merges_before_the_burn_in():
+    m = GovernanceModel(rng=2, horizon=2, communities_per_street=10, merge_rate=0.7)
+    assert m.communities.n == 3 and m.communities.units.sum() == 10
+    assert m.posts.n == len(m.post_agents) and int(m.posts.filled.sum()) == len(m.cadres)
