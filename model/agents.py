@@ -93,6 +93,7 @@ class SocialOrganisation(mesa.Agent):
     def __init__(self, model: GovernanceModel, index: int) -> None:
         super().__init__(model)
         self.index = index
+        self.serial = int(model.organisation_table.serial[index])
 
     @property
     def kind_label(self) -> str:
@@ -101,7 +102,7 @@ class SocialOrganisation(mesa.Agent):
     @property
     def communities(self) -> list[int]:
         links = self.model.links
-        return sorted(int(c) for c in links.community[links.org == self.index])
+        return sorted(int(c) for c in links.community[links.org == self.index] if c >= 0)
 
 
 class StreetOffice(mesa.Agent):

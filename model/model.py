@@ -1,16 +1,18 @@
 """GovernanceModel: the monthly cycle of community governance.
 
-``step()`` is the ODD process overview, one named process per line (docs/ODD.md §3 mirrors
-it). The state lives in the declared entity tables of ``model/state.py`` — ``residents``,
-``posts``, ``communities``, ``grids``, ``organisations`` and ``links`` — and every process
-is a compiled kernel of ``model/kernels.py`` fed with the month's random numbers from the
-process's own stream. Posts and the workforce (``model/workforce.py``), restructuring
-(``model/restructure.py``) and the organisation market (``model/organisations.py``) live in
-modules of their own.
+``step()`` is the ODD process overview (docs/ODD.md §3): the seven monthly processes, compiled
+in ``model/processes.py`` and run by ``processes.month`` in their order, then
+``apply_policies`` and ``collect``. The state lives in the declared entity tables of
+``model/state.py`` — ``residents``, ``posts``, ``communities``, ``grids``, ``organisations``
+(``organisation_table``) and ``links``. This module draws each month's random numbers, hands
+the tables to the compiled processes and keeps the Mesa agents in step with them; posts and
+the workforce (``model/workforce.py``), restructuring (``model/restructure.py``) and the
+organisation market (``model/organisations.py``) live in modules of their own.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from mesa.agent import AgentSet
 
-from . import kernels as K
+from . import processes as P
 from . import tables as T
 from .agents import Cadre, Resident, SocialOrganisation, StreetOffice
 from .organisations import OrganisationMarket
@@ -35,7 +37,15 @@ from .world import assign_grids, build_communities, build_residents, facility_st
 
 __all__ = ["GovernanceModel", "efficacy_fixed_point"]
 
-_REGIMES = {"project": 0, "stable": 1, "reward": 2}
+_TABLE_PREFIX = {"res": "residents", "po": "posts", "com": "communities", "grid": "grids",
+                 "org": "organisation_table", "link": "links"}
+_MONTH_ARGS = list(inspect.signature(P.months.py_func).parameters)
+_STATE_ARGS = _MONTH_ARGS[_MONTH_ARGS.index("n_rows") + 1:_MONTH_ARGS.index("u_admin")]
+_RECORD_ARGS = list(inspect.signature(P.record_outputs.py_func).parameters)
+_RECORD_STATE = _RECORD_ARGS[_RECORD_ARGS.index("hist") + 1:_RECORD_ARGS.index("n_grids")]
+# the streams the processes draw from, in the order ``processes.months`` takes their buffers
+_DRAW_STREAMS = ("admin", "services", "participation", "migration", "workforce", "budget", "organisations")
+_CHUNK_DRAWS = 4_000_000  # uniforms per stream buffered at most (months run together are bounded by it)
 
 
 def efficacy_fixed_point(decision_authority: float, loser_learning: float, win_chance: float = 0.5) -> float:
@@ -97,13 +107,14 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
         self.month = -int(self.p["burn_in"])
         self.applied: list[Change] = []
         self.next_election = self._first_election()
-        self.sep_hist = np.zeros(12)  # separations of the last 12 months (ring, by month)
-        self.quit_hist = np.zeros(12)
-        self.staff_sep_hist = np.zeros(12)
-        self.election_hist = np.zeros(12)
-        self.last_election_stats = np.zeros(3)  # turnout, re-election rate, members who stood
-        self.stats: dict[str, float] = {}
         self.record_burn_in = bool(record_burn_in)
+        self.par = P.param_record(self.p)  # the parameters as the compiled processes read them
+        self.stats = np.zeros(1, dtype=P.STATS_DTYPE)  # the month's flows (services, money)
+        # separations, quits, staff separations and election losses of the last 12 months
+        self.hist = np.zeros((4, 12))
+        self.clock = np.array([self.month, self.next_election], dtype=np.int64)
+        self.counters = np.zeros(2, dtype=np.int64)  # the next person id and organisation id
+        self.buffers = [np.zeros(0, np.float32) for _ in _DRAW_STREAMS]  # uniforms drawn but not yet read, per stream
 
         # ------------------------------------------------------------ world
         self.communities = Table("communities", COMMUNITIES, 0)
@@ -123,6 +134,7 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
                                                    self.streams["network"], homophily=homophily)
         self._social_graph: nx.Graph | None = None
         self._count_present()
+        self.n_needs = int(self.residents.needs.sum())
 
         # ------------------------------------------------------------ agents
         self.street_offices = [StreetOffice(self, s) for s in range(self.p["n_streets"])]
@@ -136,29 +148,29 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
             self._merge(0.0, self.p["merge_rate"])
         self.panel = np.sort(self.streams["panel"].choice(self.n_residents, min(panel_size, self.n_residents),
                                                           replace=False))
-        self.recorder = MonthlyRecorder(list(OUTPUTS), agent_data=agent_data)
+        self.recorder = MonthlyRecorder(list(OUTPUTS), agent_data=agent_data,
+                                        months=self.horizon + 1 + (int(self.p["burn_in"]) if record_burn_in else 0))
         self.datacollector = self.recorder  # the name mesa.batch_run looks for
+        self._args_key: tuple = ()
+        self._args: tuple = ()
 
         # ------------------------------------------------------------ burn-in, month 0
-        for _ in range(int(self.p["burn_in"])):
-            GovernanceModel.step(self)  # the monthly cycle without Mesa's step counter
-        if self.p["burn_in"] == 0:
-            self._apply_due_changes(up_to=0)
-            self.allocate_cadre_time()
-            self.collect()
+        if self.p["burn_in"] > 0:
+            self.run_months(int(self.p["burn_in"]))  # months −burn_in+1 … 0, without Mesa's step counter
+        else:
+            P.allocate_cadre_time(self.par[0], self.posts.community, self.posts.role, self.posts.filled,
+                                  self.posts.hours, self._admin_by_type, self.posts.admin, self.posts.service,
+                                  self.posts.overtime, self.posts.contact)
+            self.month -= 1
+        self.apply_policies()  # month 0: its scheduled changes
+        self.collect()
 
     # ================================================================== the monthly cycle
     def step(self) -> None:
         """One month, in the order of the ODD process overview."""
-        self.assign_admin_tasks()
-        self.allocate_cadre_time()
-        self.deliver_services()
-        self.update_attitudes()
-        self.update_participation()
-        self.update_workforce()
-        self.settle_budget()
-        self.apply_policies()
-        self.collect()
+        self.run_months(1)  # 1-7: assign_admin_tasks … settle_budget, compiled (processes.months)
+        self.apply_policies()  # 8
+        self.collect()  # 9
 
     def run_for(self, duration: int) -> None:  # type: ignore[override]
         """Advance ``duration`` months."""
@@ -170,181 +182,123 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
         while self.running:
             self.step()
 
-    # ------------------------------------------------------------------ 1. admin tasks
-    def assign_admin_tasks(self) -> None:
-        """Departments push tasks down: a fixed part per community and a part per household;
-        the task access list bars a share, of which some re-enter through other channels;
-        inspections and 'leave a trace' documentation follow the assessment pressure;
-        information platforms add data entry."""
-        p, rng, com = self.p, self.streams["admin"], self.communities
-        C = com.n
-        households = com.households if p["mech_household_tasks"] else np.full(C, T.REFERENCE_HOUSEHOLDS)
-        arrived = rng.poisson(p["tasks_fixed"] + p["tasks_per_household"] * households)
-        barred = self._office_value("task_access_list")
-        passed = rng.binomial(arrived, 1.0 - barred)
-        compliance = p["list_compliance"] if p["mech_list_leakage"] else 1.0
-        reentered = rng.binomial(arrived - passed, 1.0 - compliance)
-        assess = p["mech_assessment"]
-        inspections = rng.poisson(np.full(C, p["inspections"] if assess else 0.0))
-        com.tasks = passed + reentered
-        com.reentered = reentered
-        hours_per_task = p["task_hours"] * (1.0 - p["info_saving"] * p["informatisation"])
-        trace = p["trace_hours"] * p["assessment_pressure"] if assess else 0.0
-        platforms = float(p["n_platforms"]) if p["mech_platforms"] else 0.0
-        by_type = np.empty((C, T.N_TASK_TYPES))
-        K.task_hours(com.tasks, inspections.astype(np.float64), platforms, T.TASK_SHARE, T.TASK_TIME, hours_per_task,
-                     trace, p["inspection_hours"], p["platform_hours"], by_type)
-        self._admin_by_type = by_type
-        com.admin_hours = by_type.sum(axis=1)
+    def advance(self) -> None:
+        """Run to the horizon the fast way (what ``model.run.simulate`` does): the months up to
+        each scheduled change run together in the compiled processes, with the same results as
+        ``run_model`` month by month; Mesa's ``steps`` and ``time`` are not counted, and agent
+        data (if recorded) is taken month by month."""
+        while self.running:
+            due = [c.month for c in self.schedule_changes if c.month > self.month and c not in self.applied]
+            k = min(self.horizon, min(due, default=self.horizon)) - self.month
+            self.run_months(1 if self.recorder.agent_data else max(1, min(k, self._chunk_limit())))
+            self.apply_policies()
+            self.collect()
 
-    # ------------------------------------------------------------------ 2. cadre time
-    def allocate_cadre_time(self) -> None:
-        """Administrative tasks are assessed from above and come first, shared among the
-        cadres in post by role and task type; the rest of the contracted hours goes to
-        services and resident contact, with overtime to keep a minimum of service hours."""
-        po, p = self.posts, self.p
-        weights = T.ROLE_TASK_WEIGHT if p["mech_task_roles"] else T.ROLE_TASK_WEIGHT_UNIFORM
-        K.allocate_time(po.community, po.role, po.filled, po.hours, self._admin_by_type, weights, p["cadre_hours"],
-                        p["min_service_hours"], T.ROLE_CONTACT_SHARE, po.admin, po.service, po.overtime, po.contact)
+    # ------------------------------------------------------------------ 1-7. the processes
+    def run_months(self, k: int) -> None:
+        """Run processes 1-7 for ``k`` months without a policy change between them: months
+        month + 1 … month + k, recording all but the last (which ``apply_policies`` and
+        ``collect`` finish). The Mesa agents and the organisation table are brought up to
+        date after them."""
+        needed = self._fill_buffers(k)
+        self._ensure_capacity(k)
+        drawn = np.zeros(len(_DRAW_STREAMS), dtype=np.int64)
+        rows = self.recorder.reserve(k)
+        n_rows = np.array([self.recorder.n], dtype=np.int64)
+        P.months(k, self.par, self.stats, self.clock, self.hist, int(self.p["burn_in"]), self.record_burn_in, rows,
+                 n_rows, *self._state_args(), *self.buffers, drawn)
+        self.recorder.n = int(n_rows[0])
+        if drawn.tolist() != needed:  # the processes read exactly what _draws_needed promised
+            raise RuntimeError(f"processes read {drawn.tolist()} uniforms, expected {needed}")
+        self.buffers = [b[d:] for b, d in zip(self.buffers, needed, strict=True)]
+        self.month = int(self.clock[0]) - 1  # apply_policies moves it to the last month run
+        self.next_election = int(self.clock[1])
+        self._sync_agents()
+        self._sync_organisations()
 
-    # ------------------------------------------------------------------ 3. services
-    def deliver_services(self) -> None:
-        """Grid visits; service supply by cadres (skill, burnout, scale), social organisations,
-        volunteers and activity funds; who is served."""
-        p, rng, res, po, com = self.p, self.streams["services"], self.residents, self.posts, self.communities
-        N = res.n
-        u_contact = rng.random(N)
-        u_need = rng.random((N, T.N_SERVICES))
-        p_contact = np.empty(self.grids.n)
-        K.grid_contact(po.community, po.grid, po.role, po.filled, po.contact, self.grids.community,
-                       self.grids.households, T.GRID_WORKER, p["hours_per_visit"], p_contact)
-        productivity = po.skill * po.filled
-        if p["mech_burnout_productivity"]:
-            productivity = productivity * (1.0 - p["burnout_productivity"] * po.burnout)
-        if p["mech_merger_scale"]:
-            productivity = productivity * (1.0 + p["merger_scale_gain"] * np.log2(com.units))[po.community]
-        cadre = np.bincount(po.community, weights=(po.service - po.contact) * productivity, minlength=com.n)
-        org = self._organisation_hours()
-        met, need = np.empty(T.N_SERVICES), np.empty(T.N_SERVICES)
-        vol_hours = p["volunteer_hours"] * (1.0 + p["linkage_volunteer_hours"] * p["four_social_linkage"])
-        K.services(res.community, res.grid, res.present, res.needs, res.dist, res.volunteer, u_contact,
-                              u_need, p_contact, cadre, org, com.activity_spend, T.CADRE_SERVICE_MIX,
-                              T.SO_SERVICE_MIX, T.VOLUNTEER_SERVICE_MIX, p["need_hours"], vol_hours,
-                              p["activity_hours_per_yuan"], p["radius_decay"], res.contacted, res.quality,
-                              com.coverage, met, need)
-        supply = cadre.sum() + org.sum()
-        self.stats.update(service_coverage=met.sum() / max(need.sum(), 1.0),
-                          so_service_share=org.sum() / supply if supply > 0 else 0.0)
-        for k, name in enumerate(T.SERVICE_TYPES):
-            self.stats[f"coverage_{name}"] = met[k] / need[k] if need[k] else 1.0
+    def _draws_needed(self, k: int) -> list[int]:
+        """How many uniforms ``k`` months read from each stream (``processes.months``): four per
+        community for administrative tasks; one per resident and per need for services; one per
+        resident for volunteer drop-out, plus three per resident and two per community in a
+        consultation month and two per resident in an election month; one per resident for
+        out-migration; seven per post; one per community for project grants; six per street for
+        organisations."""
+        N, C, Pn, S = self.residents.n, self.communities.n, self.posts.n, len(self.street_offices)
+        interval, term = int(self.p["consultation_interval"]), int(self.p["term_length"])
+        participation, election = 0, int(self.clock[1])
+        for month in range(int(self.clock[0]) + 1, int(self.clock[0]) + k + 1):
+            participation += N + (3 * N + 2 * C if month % interval == 0 else 0)
+            if self.p["mech_elections"] and month == election:
+                participation += 2 * N
+                election += term
+        return [k * 4 * C, k * (N + self.n_needs), participation, k * N, k * 7 * Pn, k * C, k * 6 * S]
 
-    # ------------------------------------------------------------------ 4. attitudes
-    def update_attitudes(self) -> None:
-        """Satisfaction (against adapting expectations), expectations, trust, belonging."""
-        p, res = self.p, self.residents
-        fac = (self.communities.facility >= facility_standard(self.communities.urban)).astype(np.float64)
-        w_d = p["disconfirmation_weight"] if p["mech_expectations"] else 0.0
-        rate_x = p["expectation_rate"] if p["mech_expectations"] else 0.0
-        mt, mv, mp = T.BELONGING_MIX
-        K.attitudes(res.community, res.present, res.quality, res.contacted, res.volunteer, res.participated, fac,
-                    res.disposition, res.satisfaction, res.expectation, res.trust, res.belonging, p["facility_weight"], w_d,
-                    p["contact_satisfaction"], p["kappa_satisfaction"], rate_x, p["kappa_trust"], p["contact_trust"],
-                    p["kappa_belonging"], mt, mv, mp)
+    def _chunk_limit(self) -> int:
+        """Most months run together, so that no stream buffers more than ``_CHUNK_DRAWS``."""
+        return max(1, _CHUNK_DRAWS // max(6 * self.residents.n, 1))
 
-    # ------------------------------------------------------------------ 5. participation
-    def update_participation(self) -> None:
-        """Volunteer drop-out; consultations at their interval (who takes part, which option is
-        implemented, what participants learn, who becomes a volunteer); a committee election
-        in an election month (who votes); out-migration from rural communities."""
-        p, rng, res, com = self.p, self.streams["participation"], self.residents, self.communities
-        N, C = res.n, com.n
-        u = rng.random((5, N))  # take part, side, conversion, drop-out, vote
-        u_access = rng.random(N)
-        u_com = rng.random((2, C))  # agenda relevance, implemented
-        held = (self.month + 1) % p["consultation_interval"] == 0
-        beta = np.array([p["beta0"], p["beta_efficacy"], p["beta_trust"], p["beta_stake"], p["beta_network"],
-                         p["beta_contact"]])
-        costs = np.array([p["cost_youth"], p["cost_middle"], p["cost_elderly"]])
-        capture = (p["elite_weight"] * (1.0 - p["disclosure_safeguard"] * p["disclosure"])
-                   if p["mech_elite_capture"] else 0.0)
-        divergence = p["interest_divergence"] if p["mech_elite_capture"] else 0.0
-        conversion = p["volunteer_conversion"] * (1.0 + p["linkage_conversion"] * p["four_social_linkage"])
-        K.participation(self.ties.indptr, self.ties.indices, res.community, res.present, res.age_group, res.digital,
-                        res.activist, res.migrant, res.stake, res.propensity, res.efficacy, res.trust, res.contacted,
-                        res.participated, res.p_participate, res.side, res.volunteer, com.present.astype(np.float64),
-                        com.consulted, com.implemented, com.elite_won, held, u_com[0], u[0], u[1], u[2], u[3],
-                        u_com[1], beta, costs, p["digital_cost_cut"] * p["digital_channels"],
-                        p["activist_boost"] if p["mech_activists"] else 0.0,
-                        p["migrant_cost"] if p["mech_migrants"] else 0.0,
-                        p["size_effect"] if p["mech_group_size"] else 0.0, p["size_reference"], p["agenda_spread"],
-                        p["decision_authority"], T.HIGH_STAKE, capture, divergence, p["kappa_efficacy"],
-                        p["loser_learning"], p["disclosure_learning"] if p["disclosure"] else 0.0,
-                        p["token_trust_loss"], conversion, p["volunteer_dropout"])
-        self._voter_means = None
-        if self._election_due():
-            vs, vt, voters = np.empty(C), np.empty(C), np.empty(C)
-            K.vote(res.community, res.present, res.age_group, res.activist, res.migrant, res.propensity, res.efficacy,
-                   res.trust, res.satisfaction, u[4], u_access, res.voted, p["vote_base"], p["vote_mobilisation"],
-                   p["beta_efficacy"], p["beta_trust"], costs, p["activist_boost"] if p["mech_activists"] else 0.0,
-                   p["migrant_vote_access"] if p["mech_migrants"] else 1.0, com.present.astype(np.float64),
-                   p["size_effect"] if p["mech_group_size"] else 0.0, p["size_reference"], vs, vt, voters)
-            self._voter_means = (vs, vt)
-            self.last_election_stats[0] = voters.sum() / max(com.present.sum(), 1)
-        self._out_migration()
+    def _fill_buffers(self, k: int) -> list[int]:
+        """Draw from each stream what ``k`` months read, and say how many that is. Buffering
+        does not change what a process reads: its uniforms are the stream's next ones, in
+        order. They are single precision (resolution 2⁻²⁴ ≈ 6·10⁻⁸, far below any probability
+        the model compares them with), which halves the cost of drawing them."""
+        needs = self._draws_needed(k)
+        for i, (name, need) in enumerate(zip(_DRAW_STREAMS, needs, strict=True)):
+            missing = need - len(self.buffers[i])
+            if missing > 0:
+                fresh = self.streams[name].random(missing, dtype=np.float32)
+                self.buffers[i] = np.concatenate([self.buffers[i], fresh]) if len(self.buffers[i]) else fresh
+        return needs
 
-    # ------------------------------------------------------------------ 6. workforce
-    def update_workforce(self) -> None:
-        """Burnout follows job demands; retirements, rotations and quits open vacancies;
-        committee elections in an election month; layoffs follow deficits; vacancies are
-        filled by pay attractiveness and the appointment regime."""
-        separations, quits, lost, staff_left = self._separations()
-        laid_off = self._layoffs()
-        self._recruit(elected=lost)
-        self._convert_and_promote()
-        i = (self.month + 1) % 12  # the month being processed
-        self.sep_hist[i] = separations + laid_off
-        self.quit_hist[i] = quits
-        self.staff_sep_hist[i] = staff_left + laid_off
-        self.election_hist[i] = int(lost.sum()) if lost is not None else 0
+    def _state_args(self) -> tuple:
+        """The arrays ``processes.months`` takes, by the names of its parameters (``res_trust``
+        is ``residents.trust``, …); collected again only when a table changed shape or a column
+        was replaced (the processes change columns in place)."""
+        key = (self.residents.version, self.posts.version, self.communities.version, self.grids.version,
+               self.organisation_table.version, self.links.version, id(self._derived_cache), id(self.ties),
+               id(self._admin_by_type))
+        if key != self._args_key:
+            self._args = tuple(self._resolve(name) for name in _STATE_ARGS)
+            self._record_args = tuple(self._resolve(name) for name in _RECORD_STATE)
+            self._args_key = key
+        return self._args
 
-    # ------------------------------------------------------------------ 7. budget
-    def settle_budget(self) -> None:
-        """Income by regime and source, approval delay, fragmentation loss, wages, activity
-        spending, purchase of services; organisations are paid, fold and enter."""
-        p, rng, com, res = self.p, self.streams["budget"], self.communities, self.residents
-        C = com.n
-        u_project = rng.random(C)
-        d = self.derived()
-        cost = d["wage_cost"] * self.posts.filled
-        wages = np.bincount(self.posts.community, weights=cost, minlength=C)
-        wages_project = np.bincount(self.posts.community, weights=cost * d["is_project"], minlength=C)
-        n_res = com.present.astype(np.float64)
-        activity_plan = p["activity_budget"] * n_res
-        loss_rate = (p["fragmentation_loss"] * (1.0 - p["pooled_loss_cut"] * p["pooled_funds"])
-                     * (1.0 - p["authority_loss_cut"] * p["fund_authority"]))
-        belonging = np.bincount(res.community, weights=res.belonging * res.present, minlength=C)
-        released, loss, donations, spend, purchase = (np.empty(C) for _ in range(5))
-        K.budget(wages, wages_project, d["plan_project_wages"], activity_plan,
-                 n_res, belonging, com.coverage, com.balance, com.pipeline, d["approval_delay"],
-                 _REGIMES[p["budget_regime"]], u_project, p["project_rate"], T.PROJECT_MONTHS, loss_rate,
-                 p["reward_threshold"], p["reward_share"], p["reward_loss_factor"],
-                 p["donation_drive"] * p["donation_per_resident"], T.DONATION_BELONGING, p["spend_cap"],
-                 p["purchase_share"], released, loss, donations, spend, purchase)
-        paid = self._pay_organisations(purchase)
-        com.activity_spend = spend - purchase
-        com.balance = com.balance - (spend - purchase) - paid
-        com.wages = wages
-        self._organisation_turnover(purchase - paid)
-        self.stats.update(wage_bill=float(wages.sum()), budgeted_wage_bill_annual=float(12.0 * d["wage_cost"].sum()),
-                          spending_total=float(wages.sum() + com.activity_spend.sum() + paid.sum()),
-                          fragmentation_loss=float(loss.sum()), purchase_spending=float(paid.sum()),
-                          donations=float(donations.sum()))
+    def _resolve(self, name: str) -> Any:
+        prefix, _, column = name.partition("_")
+        table = getattr(self, _TABLE_PREFIX[prefix]) if prefix in _TABLE_PREFIX else None
+        if table is not None and column in table._columns:
+            return getattr(table, column)
+        if name == "ties_indptr":
+            return self.ties.indptr
+        if name == "ties_indices":
+            return self.ties.indices
+        if name == "admin_by_type":
+            return self._admin_by_type
+        if name == "counters":
+            return self.counters
+        return self.derived()[name]
+
+    def _sync_agents(self) -> None:
+        """A Cadre agent for every person in post: new people get one, people who left lose
+        theirs (``posts.person`` tells who holds each post)."""
+        person = self.posts.person
+        changed = np.flatnonzero(person != self.agent_person)
+        for i in changed.tolist():
+            agent = self.post_agents[i]
+            if agent is not None:
+                agent.remove()
+                self.post_agents[i] = None
+            if person[i] >= 0:
+                self.post_agents[i] = Cadre(self, i)
+        if len(changed):
+            self.agent_person[changed] = person[changed]
 
     # ------------------------------------------------------------------ 8. policies
     def apply_policies(self) -> None:
         """Changes scheduled for this month take effect at its end: they show in this month's
         structural outputs and drive the processes from next month on."""
         self.month += 1
+        self.clock[0] = self.month
         self._apply_due_changes(up_to=self.month)
         if self.month >= self.horizon:
             self.running = False
@@ -354,8 +308,17 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
         """Record the declared outputs (and agent data) of months 0..horizon."""
         if self.month < 0 and not self.record_burn_in:
             return
-        self.current_outputs = self._compute_outputs()
+        row = self.recorder.reserve(1)[self.recorder.n:self.recorder.n + 1]
+        months = min(max(self.month + int(self.p["burn_in"]), 1), 12)  # months in the turnover windows
+        self._state_args()
+        P.record_outputs(row, self.par, self.month, months, self.stats, self.hist, *self._record_args,
+                         self.grids.n, int(self.organisation_table.active.sum()))
         self.recorder.collect(self)
+
+    @property
+    def current_outputs(self) -> dict[str, float]:
+        """The declared outputs of the latest recorded month."""
+        return self.recorder.last()
 
     # ================================================================== initialisation
     def _init_residents(self) -> None:
@@ -401,21 +364,6 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
         first[1:] = hh[1:] != hh[:-1]
         com.households = np.bincount(res.community[res.present][first], minlength=com.n).astype(np.int64)
 
-    def _out_migration(self) -> None:
-        """Rural residents move away: each month with probability rate/12 (young residents
-        ``YOUTH_MIGRATION_FACTOR`` times as often). One uniform per resident every month."""
-        res = self.residents
-        u = self.streams["migration"].random(res.n)
-        if not self.p["mech_outmigration"] or self.p["outmigration_rate"] <= 0:
-            return
-        rate = self.p["outmigration_rate"] / 12.0 * np.where(res.age_group == T.YOUTH, T.YOUTH_MIGRATION_FACTOR, 1.0)
-        leaving = res.present & ~self.communities.urban[res.community] & (u < rate)
-        if leaving.any():
-            res.present = res.present & ~leaving
-            res.participated = res.participated & res.present
-            res.volunteer = res.volunteer & res.present
-            self._count_present()
-
     def _init_accounts(self) -> None:
         com, p = self.communities, self.p
         d = self.derived()
@@ -440,9 +388,6 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
             m -= term
         return m
 
-    def _election_due(self) -> bool:
-        return bool(self.p["mech_elections"]) and self.month + 1 == self.next_election
-
     def _build_hierarchy(self) -> nx.DiGraph:
         """District → street offices → communities → grids."""
         G = nx.DiGraph()
@@ -458,81 +403,6 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
             G.add_edge(f"community:{int(c)}", f"grid:{g}")
             G.nodes[f"grid:{g}"].update(kind="grid", households=int(self.grids.households[g]))
         return G
-
-    # ================================================================== outputs
-    def _compute_outputs(self) -> dict[str, float]:
-        res, po, com, s = self.residents, self.posts, self.communities, self.stats
-        r = np.empty(22)
-        K.outputs_residents(res.age_group, res.present, res.migrant, res.activist, res.participated, res.voted,
-                            res.volunteer, res.satisfaction, res.trust, res.efficacy, res.belonging, res.contacted,
-                            T.SATISFIED, r)
-        q = np.empty(14)
-        d = self.derived()
-        K.outputs_posts(po.role, po.filled, po.origin, po.parttime, po.established, po.tenure, po.burnout, po.overtime,
-                        po.admin, po.service, po.age, d["is_leader"], T.GRID_WORKER, T.DISPATCHED, q)
-        n_res = max(r[0] + r[1] + r[2], 1.0)
-        parts = r[3] + r[4] + r[5]
-        nf = max(q[1], 1.0)
-        staff_filled = max(float((po.filled & d["is_project"]).sum()), 1.0)
-        months = min(max(self.month + int(self.p["burn_in"]), 1), 12)  # months in the turnover windows
-        locals_ = max(n_res - r[9], 1.0)
-        out = {
-            "participation_rate": parts / n_res,
-            "participation_youth": r[3] / max(r[0], 1.0),
-            "participation_middle": r[4] / max(r[1], 1.0),
-            "participation_elderly": r[5] / max(r[2], 1.0),
-            "elderly_share_of_participants": r[5] / parts if parts else 0.0,
-            "participation_migrant": r[10] / max(r[9], 1.0),
-            "participation_local": (parts - r[10]) / locals_,
-            "activist_share_of_participants": r[8] / parts if parts else 0.0,
-            "election_turnout": r[6] / n_res,
-            "turnout_youth": r[18] / max(r[0], 1.0),
-            "turnout_middle": r[19] / max(r[1], 1.0),
-            "turnout_elderly": r[20] / max(r[2], 1.0),
-            "turnout_activist": r[21] / max(r[7], 1.0),
-            "volunteer_rate": r[11] / n_res,
-            "satisfaction_mean": r[12] / n_res,
-            "satisfied_share": r[16] / n_res,
-            "trust_mean": r[13] / n_res,
-            "efficacy_mean": r[14] / n_res,
-            "belonging_mean": r[15] / n_res,
-            "contact_rate": r[17] / n_res,
-            "turnover_annual": self.sep_hist.sum() * 12.0 / months / nf,
-            "quit_rate_annual": self.quit_hist.sum() * 12.0 / months / nf,
-            "staff_turnover_annual": self.staff_sep_hist.sum() * 12.0 / months / staff_filled,
-            "election_turnover_annual": self.election_hist.sum() * 12.0 / months / nf,
-            "vacancy_rate": 1.0 - q[1] / max(q[0], 1.0),
-            "mean_tenure": q[2] / nf,
-            "cadre_age_mean": q[13] / nf,
-            "dispatched_leader_share": q[10] / q[9] if q[9] else 0.0,
-            "burnout_mean": q[3] / nf,
-            "parttime_share": q[11] / nf,
-            "established_share": q[12] / nf,
-            "n_cadres": q[1],
-            "n_posts": q[0],
-            "committee_posts": float(d["is_committee"].sum()),
-            "committee_wage_bill_annual": float(12.0 * d["wage_cost"][d["is_committee"]].sum()),
-            "admin_tasks_per_community": float(com.tasks.mean()),
-            "admin_tasks": float(com.tasks.sum()),
-            "tasks_reentered": float(com.reentered.sum()),
-            "admin_share": q[5] / q[6] if q[6] > 0 else 0.0,
-            "grid_admin_share": q[7] / q[8] if q[8] > 0 else 0.0,
-            "overtime_mean": q[4] / nf,
-            "n_social_orgs": float(self.organisation_table.active.sum()),
-            "facilities_standard_share": float((com.facility >= facility_standard(com.urban)).mean()),
-            "budget_balance": float(com.balance.sum()),
-            "n_communities": float(com.n),
-            "n_grids": float(self.grids.n),
-            "n_residents": float(n_res),
-            "implemented_share": float(com.implemented.mean()),
-            "elite_win_share": float(com.elite_won.sum() / max(com.implemented.sum(), 1)),
-        }
-        for key in ("service_coverage", "so_service_share", "wage_bill", "budgeted_wage_bill_annual", "spending_total",
-                    "fragmentation_loss", "purchase_spending", "donations",
-                    *(f"coverage_{name}" for name in T.SERVICE_TYPES)):
-            out[key] = float(s.get(key, 0.0))
-        out["spending_per_resident"] = out["spending_total"] / n_res
-        return out
 
     # ================================================================== views
     @property

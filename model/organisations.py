@@ -1,8 +1,10 @@
 """The organisation market: social organisations, their ties to communities, purchase of
 services, folding and entry.
 
-Organisations are rows of the ``organisations`` table and their ties to communities rows of
-the ``links`` table (``model/state.py``); each active organisation is also a Mesa
+Organisations are rows (slots) of the ``organisations`` table and their ties to communities
+two rows per slot of the ``links`` table (``model/state.py``); the compiled budget process
+founds organisations in free slots and frees the slots of those that fold, and the model keeps
+enough free slots. Each operating organisation is also a Mesa
 :class:`~model.agents.SocialOrganisation` agent. ``org_graph`` gives the ties as a bipartite
 networkx graph on demand.
 """
@@ -14,8 +16,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 
-from . import kernels as K
-from . import tables as T
+from . import processes as P
 from .agents import SocialOrganisation
 from .state import LINKS, ORGANISATIONS, Table
 
@@ -36,87 +37,52 @@ class OrganisationMarket:
         self.org_agents: list[SocialOrganisation | None] = []
         rng = self.streams["organisations"]
         n = int(rng.poisson(self.p["so_per_community"] * self.communities.n))
+        self._grow_organisations(n + 12 * len(self.street_offices))
         for _ in range(n):
-            self._new_org(int(rng.integers(self.communities.n)), rng, funds=self.p["org_start_funds"])
+            u = rng.random(5)
+            c = min(int(u[0] * self.communities.n), self.communities.n - 1)
+            P.found_org(c, u[1:], self.p["org_start_funds"], self.communities.street, *self._org_columns(),
+                        self.counters)
+        self._sync_organisations()
 
-    def _new_org(self: GovernanceModel, c: int, rng: np.random.Generator, *, funds: float) -> int:
+    def _org_columns(self: GovernanceModel) -> tuple[np.ndarray, ...]:
+        o, lk = self.organisation_table, self.links
+        return (o.kind, o.staff, o.funds, o.months_broke, o.hours, o.active, o.serial, lk.community, lk.paid)
+
+    def _grow_organisations(self: GovernanceModel, k: int) -> None:
+        """``k`` more free slots in the organisation table, with their two ties each."""
+        first = self.organisation_table.append(k)
+        rows = self.links.append(2 * k)
+        self.links.org[rows] = np.repeat(first, 2)
+        self.org_agents.extend([None] * k)
+
+    def _ensure_capacity(self: GovernanceModel, months: int) -> None:
+        """Enough free slots for an organisation entering every street in each of ``months``."""
+        need = months * len(self.street_offices) - int((~self.organisation_table.active).sum())
+        if need > 0:
+            self._grow_organisations(max(need, self.organisation_table.n // 2))
+
+    def _sync_organisations(self: GovernanceModel) -> None:
+        """A SocialOrganisation agent for every operating organisation: new ones get one,
+        folded ones lose theirs (``serial`` tells which organisation holds a slot)."""
         org = self.organisation_table
-        o = int(org.append(1)[0])
-        org.kind[o] = rng.integers(len(T.ORG_KINDS))
-        org.staff[o] = rng.integers(*T.ORG_STAFF)
-        org.funds[o] = funds
-        targets = [c]
-        same = np.flatnonzero(self.communities.street == self.communities.street[c])
-        if len(same) > 1 and rng.random() < T.ORG_SECOND_COMMUNITY:
-            other = int(same[rng.integers(len(same))])
-            if other != c:
-                targets.append(other)
-        first = self.links.append(len(targets))
-        self.links.org[first] = o
-        self.links.community[first] = targets
-        self.org_agents.append(SocialOrganisation(self, o))
-        return o
-
-    def _organisation_hours(self: GovernanceModel) -> np.ndarray:
-        """Service hours the organisations deliver to each community this month."""
-        org, links = self.organisation_table, self.links
-        hours = np.zeros(self.communities.n)
-        K.deliver_org_hours(org.staff, org.funds, org.active, org.hours, links.org, links.community, links.paid,
-                            self.p["org_staff_hours"], self.p["so_hours_per_yuan"], hours)
-        return hours
-
-    def _pay_organisations(self: GovernanceModel, purchase: np.ndarray) -> np.ndarray:
-        """Pay each community's purchase-of-services money to the organisations tied to it."""
-        paid = np.zeros(self.communities.n)
-        K.pay_orgs(purchase, self.links.org, self.links.community, self.links.paid, self.organisation_table.funds,
-                   self.organisation_table.active, paid)
-        return paid
-
-    def _organisation_turnover(self: GovernanceModel, unmet_purchase: np.ndarray) -> None:
-        """Organisations broke for ``org_fold_months`` fold; a new one enters a street with
-        probability 1 − exp(−unmet purchase money / ``org_entry_scale``) + linkage × the
-        incubation chance, where purchase money found no provider (or at random). One
-        uniform per street every month."""
-        p, rng, org = self.p, self.streams["organisations"], self.organisation_table
-        folded = K.org_month_end(org.funds, org.months_broke, org.active, self.links.paid, T.PAID_DECAY,
-                                 int(p["org_fold_months"]))
-        if folded:
-            self._drop_folded()
-        u = rng.random(len(self.street_offices))
-        street = self.communities.street
-        for s in range(len(self.street_offices)):
-            cs = np.flatnonzero(street == s)
-            market = float(unmet_purchase[cs].sum())
-            p_entry = 1.0 - np.exp(-market / p["org_entry_scale"]) + p["linkage_org_entry"] * p["four_social_linkage"]
-            if u[s] < p_entry:
-                c = int(cs[np.argmax(unmet_purchase[cs])]) if market > 0 else int(cs[rng.integers(len(cs))])
-                self._new_org(c, rng, funds=p["org_entry_funds"])
-
-    def _drop_folded(self: GovernanceModel) -> None:
-        """Remove folded organisations, their ties and their agents; renumber the rest."""
-        org, links = self.organisation_table, self.links
-        keep = np.flatnonzero(org.active)
-        new_index = np.full(org.n, -1, dtype=np.int64)
-        new_index[keep] = np.arange(len(keep))
-        for o in np.flatnonzero(~org.active).tolist():
+        for o in range(org.n):
             agent = self.org_agents[o]
-            if agent is not None:
+            serial = int(org.serial[o]) if org.active[o] else -1
+            if agent is not None and agent.serial != serial:
                 agent.remove()
-        self.org_agents = [self.org_agents[o] for o in keep.tolist()]
-        for i, agent in enumerate(self.org_agents):
-            agent.index = i
-        org.take(keep)
-        lk = np.flatnonzero(new_index[links.org] >= 0)
-        links.take(lk)
-        links.org = new_index[links.org]
+                agent = self.org_agents[o] = None
+            if agent is None and serial >= 0:
+                self.org_agents[o] = SocialOrganisation(self, o)
 
     @property
     def org_graph(self: GovernanceModel) -> nx.Graph:
         """Organisations ↔ the communities they serve, as a bipartite networkx graph; each tie
         carries its recent purchase-of-service payments (``paid``)."""
         G = nx.Graph()
-        for a in self.org_agents:
+        for a in self.organisations:
             G.add_node(a, kind="organisation")
         for o, c, paid in zip(self.links.org.tolist(), self.links.community.tolist(), self.links.paid.tolist()):
-            G.add_edge(self.org_agents[o], c, paid=paid)
+            if c >= 0 and self.org_agents[o] is not None:
+                G.add_edge(self.org_agents[o], c, paid=paid)
         return G

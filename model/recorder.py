@@ -1,21 +1,22 @@
 """The model's Mesa DataCollector: the declared outputs every month and, when asked for,
 agent-level data of the cadres in post and of a panel of residents.
 
-Model variables are filled from the model's monthly output vector in one pass (no
-per-reporter calls), so ``mesa.batch_run`` and ``get_model_vars_dataframe()`` work as with any
+Model variables are the rows the compiled ``processes.record_outputs`` fills (no per-reporter
+calls), so ``mesa.batch_run`` and ``get_model_vars_dataframe()`` work as with any
 DataCollector; ``arrays()`` gives the columns as NumPy arrays. Agent rows are copied from the
 entity tables, so ``get_agent_vars_dataframe()`` returns one row per (month, agent).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
 import pandas as pd
 
 from . import tables as T
+from .processes import OUTPUT_DTYPE
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import GovernanceModel
@@ -31,22 +32,62 @@ AGENT_COLUMNS = ("agent_type", *dict.fromkeys(CADRE_COLUMNS + RESIDENT_COLUMNS))
 
 
 class MonthlyRecorder(mesa.DataCollector):
-    """A DataCollector whose model variables are the declared outputs."""
+    """A DataCollector whose model variables are the declared outputs, one row per recorded
+    month in a structured array the compiled ``record_outputs`` fills (``processes.OUTPUT_DTYPE``).
+    ``model_vars`` and ``get_model_vars_dataframe()`` read that array, as ``mesa.batch_run``
+    expects."""
 
-    def __init__(self, names: list[str], *, agent_data: bool = True) -> None:
-        super().__init__(model_reporters={"month": "month", **{n: n for n in names}})
+    def __init__(self, names: list[str], *, agent_data: bool = True, months: int = 121) -> None:
+        super().__init__()
         self._names = ["month", *names]
+        self._rows = np.zeros(max(int(months), 1), dtype=OUTPUT_DTYPE)
+        self.n = 0  # rows recorded
         self.agent_data = agent_data
         self._agent_frames: list[pd.DataFrame] = []
 
+    # mesa.DataCollector keeps these as lists; here they are views of the recorded rows
+    @property
+    def model_vars(self) -> dict[str, np.ndarray]:
+        rows = self._rows[: self.n]
+        return {name: rows[name] for name in self._names}
+
+    @model_vars.setter
+    def model_vars(self, _value: Any) -> None:  # DataCollector.__init__ assigns an empty dict
+        pass
+
+    @property
+    def _collection_steps(self) -> list[int]:
+        return self._rows["month"][: self.n].astype(np.int64).tolist()
+
+    @_collection_steps.setter
+    def _collection_steps(self, _value: Any) -> None:
+        pass
+
+    def reserve(self, k: int) -> np.ndarray:
+        """The rows array, with room for ``k`` more months after the ``n`` recorded."""
+        if self.n + k > len(self._rows):
+            grown = np.zeros(max(2 * len(self._rows), self.n + k), dtype=self._rows.dtype)
+            grown[: self.n] = self._rows[: self.n]
+            self._rows = grown
+        return self._rows
+
     def collect(self, model: GovernanceModel) -> None:  # noqa: D102
-        self._collection_steps.append(model.month)
-        values = model.current_outputs
-        self.model_vars["month"].append(model.month)
-        for name in self._names[1:]:
-            self.model_vars[name].append(values[name])
+        """Close the row ``model.collect`` filled; add the agent data if asked for."""
+        self.n += 1
         if self.agent_data:
             self._agent_frames.append(self._agent_rows(model))
+
+    def last(self) -> dict[str, float]:
+        """The latest recorded month's outputs by name."""
+        if not self.n:
+            return {}
+        row = self._rows[self.n - 1]
+        return {name: float(row[name]) for name in self._names[1:]}
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        """The recorded months, one column per declared output (index: month)."""
+        df = pd.DataFrame(self.arrays())
+        return df.set_index(pd.RangeIndex(len(df)))
 
     def _agent_rows(self, model: GovernanceModel) -> pd.DataFrame:
         po, res = model.posts, model.residents
@@ -80,7 +121,9 @@ class MonthlyRecorder(mesa.DataCollector):
         return df[df["agent_type"] == name].dropna(axis=1, how="all")
 
     def arrays(self) -> dict[str, np.ndarray]:
-        out = {"month": np.asarray(self.model_vars["month"], dtype=np.int64)}
+        """The recorded months as NumPy columns (copies): ``month`` and every output."""
+        rows = self._rows[: self.n]
+        out = {"month": rows["month"].astype(np.int64)}
         for name in self._names[1:]:
-            out[name] = np.asarray(self.model_vars[name], dtype=np.float64)
+            out[name] = rows[name].copy()
         return out

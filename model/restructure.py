@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import processes as P
 from . import tables as T
 from .state import COMMUNITIES, Table
 
@@ -37,6 +38,7 @@ class Restructuring:
         for change in due:
             self.p[change.name] = change.value
             self.applied.append(change)
+        self.par = P.param_record(self.p)
         for office in self.street_offices:
             office.adopt(self.p)
         self.invalidate()
@@ -112,13 +114,16 @@ class Restructuring:
             res.belonging = np.clip(res.belonging - p["merger_belonging_loss"] * merged[res.community], 0.0, 1.0)
         self._assign_grids()
         self._count_present()
-        # organisation ties follow their communities (ties to the same new community join)
+        # organisation ties follow their communities (an organisation's two ties to one new
+        # community join into its first)
         links = self.links
-        if links.n:
-            key = links.org.astype(np.int64) * C + new_of_old[links.community]
-            uniq, inv = np.unique(key, return_inverse=True)
-            paid = np.bincount(inv, weights=links.paid, minlength=len(uniq))
-            links.replace(len(uniq), {"org": uniq // C, "community": uniq % C, "paid": paid})
+        used = links.community >= 0
+        links.community = np.where(used, new_of_old[np.maximum(links.community, 0)], -1)
+        first, second = links.community[0::2], links.community[1::2]
+        same = (second >= 0) & (second == first)
+        links.paid[0::2] += np.where(same, links.paid[1::2], 0.0)
+        links.community[1::2] = np.where(same, -1, second)
+        links.paid[1::2] = np.where(same, 0.0, links.paid[1::2])
         self._rebuild_posts(new_of_old, merged)
         self.hierarchy = self._build_hierarchy()
         self.invalidate()
@@ -157,7 +162,8 @@ class Restructuring:
         for o in np.flatnonzero(cut).tolist():
             if old_agents[o] is not None:
                 old_agents[o].remove()
-        self.sep_hist[self.month % 12] += int(cut.sum())
+        self.agent_person = po.person.copy()
+        self.hist[0, self.month % 12] += int(cut.sum())
         if self.p["mech_merger_ties"]:
             po.embed = np.where(po.filled & merged[po.community],
                                 np.maximum(0.0, po.embed - self.p["merger_embed_loss"]), po.embed)

@@ -54,7 +54,7 @@ def simulate(params: Mapping[str, Any] | None = None, *, seed: int, horizon: int
     from .model import GovernanceModel
 
     model = GovernanceModel(rng=seed, horizon=horizon, schedule=schedule, agent_data=False, **dict(params or {}))
-    model.run_model()
+    model.advance()
     series = model.recorder.arrays()
     result = RunResult(series, summarise(series), dict(model.p))
     if snapshot:
@@ -110,9 +110,11 @@ def network_snapshot(model, community: int = 0) -> tuple[pd.DataFrame, pd.DataFr
     tied = set(links.org[links.community == community].tolist())
     for o in sorted(tied):
         agent = model.org_agents[o]
+        if agent is None:  # a free slot: the organisation that held it has folded
+            continue
         node(f"o{agent.unique_id}", "social_org", community)
         for c in links.community[links.org == o].tolist():
-            if int(com.street[c]) == street:
+            if c >= 0 and int(com.street[c]) == street:
                 edges.append(dict(source=f"o{agent.unique_id}", target=f"community:{int(c)}", kind="service"))
     node_df = pd.DataFrame(nodes, columns=["community", "node", "kind", "grid", "participated"])
     node_df["community"] = node_df["community"].astype("Int64")

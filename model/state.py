@@ -144,12 +144,13 @@ ORGANISATIONS: tuple[Column, ...] = (
     _c("funds", "float64", 0.0, "yuan", "money available for service hours"),
     _c("months_broke", "int32", 0, "months", "consecutive months without money"),
     _c("hours", "float64", 0.0, "hours/month", "service hours delivered this month"),
-    _c("active", "bool", True, "", "still operating (false once folded)"),
+    _c("active", "bool", False, "", "operating (false for a folded organisation or a free slot)"),
+    _c("serial", "int64", -1, "id", "id of the organisation in this slot (a new one gets a new id)"),
 )
 
-LINKS: tuple[Column, ...] = (
+LINKS: tuple[Column, ...] = (  # two rows per organisation slot: rows 2o and 2o + 1 belong to slot o
     _c("org", "int32", 0, "index", "social organisation of the tie"),
-    _c("community", "int32", 0, "index", "community served"),
+    _c("community", "int32", -1, "index", "community served (−1: no tie)"),
     _c("paid", "float64", 0.0, "yuan", "recent purchase-of-service payments over the tie (halves monthly)"),
 )
 
@@ -162,27 +163,27 @@ TABLES: dict[str, tuple[Column, ...]] = {
 class Table:
     """The columns of one entity table, allocated from their declarations.
 
-    Columns are read and written as attributes (``table.trust``); assigning replaces the
-    column and is checked against the declaration (dtype kind and length). ``take`` keeps or
-    reorders rows (mergers, folding organisations), ``append`` adds rows at their declared
-    initial values (hiring posts, new organisations).
+    Columns are read and written as attributes (``table.trust``). Reading is a plain
+    attribute lookup (the processes read columns every month); writing goes through
+    ``__setattr__``, which refuses an undeclared name and checks the shape against the
+    declaration. ``version`` changes whenever a column array is replaced or the table resized,
+    so the model knows when to collect the arrays it hands to the compiled processes again
+    (the processes change columns in place). ``take`` keeps or reorders rows (mergers, folding organisations), ``append``
+    adds rows at their declared initial values (hiring posts, new organisations).
     """
 
-    __slots__ = ("_name", "_columns", "_data", "_n")
-
     def __init__(self, name: str, columns: Sequence[Column], n: int) -> None:
-        object.__setattr__(self, "_name", name)
-        object.__setattr__(self, "_columns", {c.name: c for c in columns})
-        object.__setattr__(self, "_data", {c.name: c.allocate(n) for c in columns})
-        object.__setattr__(self, "_n", int(n))
+        d = self.__dict__
+        d["_name"] = name
+        d["_columns"] = {c.name: c for c in columns}
+        d["_n"] = int(n)
+        d["version"] = 0  # changes whenever a column is replaced or the table resized
+        for c in columns:
+            d[c.name] = c.allocate(n)
 
     # -------------------------------------------------------------------------- access
-    def __getattr__(self, name: str) -> np.ndarray:
-        data = object.__getattribute__(self, "_data")
-        try:
-            return data[name]
-        except KeyError:
-            raise StateError(f"{object.__getattribute__(self, '_name')} has no declared column {name!r}") from None
+    def __getattr__(self, name: str) -> np.ndarray:  # only reached for names that are not columns
+        raise StateError(f"{self.__dict__.get('_name', 'table')} has no declared column {name!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
         col = self._columns.get(name)
@@ -192,7 +193,8 @@ class Table:
         shape = (self._n, col.width) if col.width else (self._n,)
         if arr.shape != shape:
             raise StateError(f"{self._name}.{name}: shape {arr.shape}, declared {shape}")
-        self._data[name] = arr.astype(col.dtype, copy=False)
+        self.__dict__[name] = arr.astype(col.dtype, copy=False)
+        self.__dict__["version"] += 1
 
     def __len__(self) -> int:
         return self._n
@@ -209,37 +211,43 @@ class Table:
         return tuple(self._columns.values())
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The columns themselves (not copies), by name."""
-        return self._data
+        """The columns themselves (not copies), by name, in declaration order."""
+        return {name: self.__dict__[name] for name in self._columns}
 
     # -------------------------------------------------------------------------- resizing
     def take(self, index: np.ndarray) -> None:
         """Keep rows ``index`` (in that order): the table then has ``len(index)`` rows."""
         index = np.asarray(index, dtype=np.intp)
-        for name, arr in self._data.items():
-            self._data[name] = arr[index]
-        object.__setattr__(self, "_n", len(index))
+        d = self.__dict__
+        for name in self._columns:
+            d[name] = d[name][index]
+        d["_n"] = len(index)
+        d["version"] += 1
 
     def append(self, k: int) -> np.ndarray:
         """Add ``k`` rows at their declared initial values; returns their indices."""
         k = int(k)
+        d = self.__dict__
         for name, col in self._columns.items():
-            self._data[name] = np.concatenate([self._data[name], col.allocate(k)])
+            d[name] = np.concatenate([d[name], col.allocate(k)])
         first = self._n
-        object.__setattr__(self, "_n", first + k)
+        d["_n"] = first + k
+        d["version"] += 1
         return np.arange(first, first + k)
 
     def replace(self, n: int, values: dict[str, np.ndarray] | None = None) -> None:
         """Reallocate the table with ``n`` rows at their initial values, then set ``values``."""
-        object.__setattr__(self, "_n", int(n))
+        d = self.__dict__
+        d["_n"] = int(n)
+        d["version"] += 1
         for name, col in self._columns.items():
-            self._data[name] = col.allocate(n)
+            d[name] = col.allocate(n)
         for name, v in (values or {}).items():
             setattr(self, name, v)
 
     def snapshot(self) -> dict[str, np.ndarray]:
         """Copies of every column (for tests and restructuring)."""
-        return {k: v.copy() for k, v in self._data.items()}
+        return {k: v.copy() for k, v in self.arrays().items()}
 
 
 def view_names(columns: Iterable[Column]) -> list[str]:

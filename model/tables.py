@@ -117,6 +117,7 @@ HIRE_BURNOUT = 0.1  # burnout of a new hire
 
 # ---------------------------------------------------------------- organisations
 ORG_KINDS = ("social_work_agency", "volunteer_association", "service_provider")
+N_ORG_KINDS = len(ORG_KINDS)
 ORG_STAFF = (2, 6)  # staff of a new organisation: uniform in [2, 6) (assumption)
 ORG_SECOND_COMMUNITY = 0.5  # chance a new organisation also serves a second community of its street
 PAID_DECAY = 0.5  # monthly decay of the recent-payment weight of an organisation's ties

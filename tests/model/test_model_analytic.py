@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.special import expit
 
-from model import kernels as K
+from model import processes as K
 from model import tables as T
 from model.agents import Cadre
 from model.model import GovernanceModel, efficacy_fixed_point
@@ -81,7 +81,7 @@ def test_admin_hours_follow_the_task_formula():
     per_task = 5.0 * (1 - 0.4 * 0.5) + 1.5 * 0.6
     rest = com.admin_hours - com.tasks * per_task - 9 * 2.0
     inspections = rest / 7.0
-    assert np.allclose(inspections, np.round(inspections)) and (inspections >= 0).all()
+    assert np.allclose(inspections, np.round(inspections)) and (inspections > -1e-9).all()
     # what the cadres carry adds up to what was pushed down (every community has cadres here)
     carried = np.bincount(m.posts.community, weights=m.posts.admin, minlength=com.n)
     assert np.allclose(carried, com.admin_hours)
@@ -124,19 +124,32 @@ def test_vacancy_is_filled_when_an_applicant_comes():
 
 def test_efficacy_settles_at_the_consultation_fixed_point():
     """Everyone takes part in a monthly consultation whose outcome is implemented with
-    probability δ and whose winning side is one's own with probability ½ (no elite capture):
-    E[Δε] = κ [δ (½ (1 − ε) − ½ ℓ ε) − (1 − δ) ε] = 0 at ε* = δ/2 / (δ/2 + δℓ/2 + 1 − δ)."""
+    probability δ; with no elite capture a participant's side wins with the probability q_c
+    measured in her community (over ½: her own vote counts). Then
+    E[Δε] = κ [δ (q (1 − ε) − (1 − q) ℓ ε) − (1 − δ) ε] = 0 at
+    ε*(q) = δq / (δq + δ(1 − q)ℓ + 1 − δ). The update is linear in ε, so the mean efficacy
+    settles at the mean of the residents' ε*(q_c). The noise is the realised implementation
+    rate, so the test pools 200 small communities over ten relaxation times (sd ≈ 0.003 across
+    seeds; tolerance 0.01)."""
     for delta in (0.2, 0.7):
-        m = GovernanceModel(rng=3, horizon=60, beta0=5.0, cost_youth=0.0, cost_middle=0.0, mech_migrants=False,
-                            consultation_interval=1, decision_authority=delta,
+        m = GovernanceModel(rng=3, horizon=160, beta0=5.0, cost_youth=0.0, cost_middle=0.0, mech_migrants=False,
+                            consultation_interval=1, decision_authority=delta, mech_outmigration=False,
                             mech_elite_capture=False, kappa_efficacy=0.1, loser_learning=0.5,
-                            residents_per_community=600, communities_per_street=10)
-        ts = []
-        for _ in range(60):
+                            residents_per_community=40, communities_per_street=50, n_streets=4)
+        C = m.communities.n
+        won, heard, ts = np.zeros(C), np.zeros(C), []
+        for month in range(160):
             m.step()
-            ts.append(m.residents.efficacy[m.residents.present].mean())
-        expected = efficacy_fixed_point(delta, 0.5)
-        assert abs(np.mean(ts[-24:]) - expected) < 0.02, (delta, np.mean(ts[-24:]), expected)
+            r, c = m.residents, m.communities
+            sel = r.participated & c.implemented[r.community]
+            won += np.bincount(r.community[sel], weights=r.side[sel] == c.elite_won[r.community[sel]], minlength=C)
+            heard += np.bincount(r.community[sel], minlength=C)
+            if month >= 40:
+                ts.append(r.efficacy[r.present].mean())
+        q = won / heard
+        assert np.all((q > 0.5) & (q < 0.65))
+        expected = np.mean([efficacy_fixed_point(delta, 0.5, q[c]) for c in m.residents.community])
+        assert abs(np.mean(ts) - expected) < 0.01, (delta, np.mean(ts), expected)
 
 
 def test_expectations_follow_quality_and_satisfaction_settles_where_the_formula_says():

@@ -64,7 +64,7 @@ def test_task_roles_give_grid_workers_the_data_collection():
     """One grid worker and one member share 100 hours of data collection: by role weights
     (2 : 0.5) the grid worker carries 80 hours; with the switch off, 50 each. In the model the
     grid workers' administrative share rises relative to everyone's."""
-    from model import kernels as K
+    from model import processes as K
 
     role = np.array([T.GRID_WORKER, T.MEMBER], np.int8)
     hours = np.array([176.0, 176.0])
@@ -92,10 +92,15 @@ def test_elections_happen_every_term_and_concentrate_turnover():
             changed.append(m.month)
             voted = m.residents.voted.copy()
     assert changed == [12, 48]
-    ts = simulate(dict(first_election=12, term_length=36), seed=5, horizon=60).timeseries
-    assert ts["election_turnover_annual"][12:24].max() > 0
-    off = simulate(dict(first_election=12, term_length=36, mech_elections=False), seed=5, horizon=60).timeseries
-    assert off["election_turnover_annual"].max() == 0
+    # an incumbent loses now and then (a few per cent of posts an election): pooled over seeds,
+    # some do in the year after each election, and none ever does with elections switched off
+    on = [simulate(dict(first_election=12, term_length=36), seed=s, horizon=60).timeseries for s in range(8)]
+    assert sum(ts["election_turnover_annual"][12:24].max() > 0 for ts in on) >= 3
+    assert sum(ts["election_turnover_annual"][48:60].max() > 0 for ts in on) >= 3
+    assert all(ts["election_turnover_annual"][:12].max() == 0 for ts in on)
+    for s in range(8):
+        off = simulate(dict(first_election=12, term_length=36, mech_elections=False), seed=s, horizon=60).timeseries
+        assert off["election_turnover_annual"].max() == 0
     # separations in the 12 months after an election exceed those of the 12 months before it
     runs = [simulate(dict(first_election=36, term_length=60), seed=s, horizon=60).timeseries for s in SEEDS]
     assert np.mean([r["turnover_annual"][47] for r in runs]) > np.mean([r["turnover_annual"][35] for r in runs])
@@ -205,7 +210,7 @@ def test_expectations_take_back_part_of_a_service_gain():
     """A lasting rise in service quality from 0.3 to 0.8 raises satisfaction; with expectations
     it overshoots and falls back as expectations catch up, without them it rises monotonically
     to its new level."""
-    from model import kernels as K
+    from model import processes as K
 
     def path(w_d):
         n = 1
