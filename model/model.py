@@ -190,7 +190,7 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
         while self.running:
             due = [c.month for c in self.schedule_changes if c.month > self.month and c not in self.applied]
             k = min(self.horizon, min(due, default=self.horizon)) - self.month
-            self.run_months(1 if self.recorder.agent_data else max(1, min(k, self._chunk_limit())))
+            self.run_months(1 if self.recorder.agent_data else max(1, k))
             self.apply_policies()
             self.collect()
 
@@ -198,19 +198,23 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
     def run_months(self, k: int) -> None:
         """Run processes 1-7 for ``k`` months without a policy change between them: months
         month + 1 … month + k, recording all but the last (which ``apply_policies`` and
-        ``collect`` finish). The Mesa agents and the organisation table are brought up to
-        date after them."""
-        needed = self._fill_buffers(k)
-        self._ensure_capacity(k)
-        drawn = np.zeros(len(_DRAW_STREAMS), dtype=np.int64)
-        rows = self.recorder.reserve(k)
-        n_rows = np.array([self.recorder.n], dtype=np.int64)
-        P.months(k, self.par, self.stats, self.clock, self.hist, int(self.p["burn_in"]), self.record_burn_in, rows,
-                 n_rows, *self._state_args(), *self.buffers, drawn)
-        self.recorder.n = int(n_rows[0])
-        if drawn.tolist() != needed:  # the processes read exactly what _draws_needed promised
-            raise RuntimeError(f"processes read {drawn.tolist()} uniforms, expected {needed}")
-        self.buffers = [b[d:] for b, d in zip(self.buffers, needed, strict=True)]
+        ``collect`` finish). The months go to the compiled processes in chunks small enough
+        that the random numbers buffered for a chunk stay within ``_CHUNK_DRAWS`` per stream.
+        The Mesa agents and the organisation table are brought up to date after them."""
+        while k > 0:
+            chunk = min(k, self._chunk_limit())
+            k -= chunk
+            needed = self._fill_buffers(chunk)
+            self._ensure_capacity(chunk)
+            drawn = np.zeros(len(_DRAW_STREAMS), dtype=np.int64)
+            rows = self.recorder.reserve(chunk)
+            n_rows = np.array([self.recorder.n], dtype=np.int64)
+            P.months(chunk, k > 0, self.par, self.stats, self.clock, self.hist, int(self.p["burn_in"]),
+                     self.record_burn_in, rows, n_rows, *self._state_args(), *self.buffers, drawn)
+            self.recorder.n = int(n_rows[0])
+            if drawn.tolist() != needed:  # the processes read exactly what _draws_needed promised
+                raise RuntimeError(f"processes read {drawn.tolist()} uniforms, expected {needed}")
+            self.buffers = [b[d:] for b, d in zip(self.buffers, needed, strict=True)]
         self.month = int(self.clock[0]) - 1  # apply_policies moves it to the last month run
         self.next_election = int(self.clock[1])
         self._sync_agents()

@@ -68,9 +68,9 @@ def logistic(x):
 
 # ================================================================================= the months
 @jit
-def months(k, par, stats, clock, hist, burn_in, record_burn_in, rows, n_rows,
+def months(k, record_last, par, stats, clock, hist, burn_in, record_burn_in, rows, n_rows,
            # residents
-           res_community, res_household, res_grid, res_age_group, res_dist, res_present, res_migrant, res_activist,
+           res_community, res_household, res_grid, res_age_group, res_access, res_present, res_migrant, res_activist,
            res_digital, res_stake, res_propensity, res_needs, res_trust, res_efficacy, res_satisfaction,
            res_disposition, res_expectation, res_belonging, res_quality, res_contacted, res_participated,
            res_p_participate, res_side, res_voted, res_volunteer, ties_indptr, ties_indices,
@@ -91,7 +91,8 @@ def months(k, par, stats, clock, hist, burn_in, record_burn_in, rows, n_rows,
            u_admin, u_services, u_participation, u_migration, u_workforce, u_budget, u_organisations, drawn):
     """``k`` months of processes 1-7 of the ODD, in order. Months with no scheduled change
     follow each other here without returning to Python; every month but the last is recorded
-    (the last is recorded by the model after ``apply_policies``). ``clock`` holds the month
+    (the last is recorded by the model after ``apply_policies``, unless ``record_last``: a
+    chunk of a longer stretch of months). ``clock`` holds the month
     just finished and the next election month; ``counters`` the next person and organisation
     ids. Each process reads its month's uniforms from its own stream (``drawn`` tracks the
     position), in a number that depends only on the world's size and its own levers."""
@@ -129,7 +130,7 @@ def months(k, par, stats, clock, hist, burn_in, record_burn_in, rows, n_rows,
                            admin_by_type)
         allocate_cadre_time(q, po_community, po_role, po_filled, po_hours, admin_by_type, po_admin, po_service,
                             po_overtime, po_contact)
-        deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_dist, res_volunteer, u_srv[:N],
+        deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_access, res_volunteer, u_srv[:N],
                          u_srv[N:], res_contacted, res_quality, po_community, po_role, po_grid, po_filled, po_skill,
                          po_burnout, po_service, po_contact, com_units, com_activity_spend, com_coverage,
                          grid_community, grid_households, org_staff, org_funds, org_active, org_hours, link_org,
@@ -156,7 +157,7 @@ def months(k, par, stats, clock, hist, burn_in, record_burn_in, rows, n_rows,
         if election:
             clock[1] += int(q.term_length)
         clock[0] = month
-        if step < k - 1 and (month >= 0 or record_burn_in):
+        if (step < k - 1 or record_last) and (month >= 0 or record_burn_in):
             record_outputs(rows[n_rows[0]:n_rows[0] + 1], par, month, min(max(month + burn_in, 1), 12), stats, hist,
                            res_age_group, res_present, res_migrant, res_activist, res_participated, res_voted,
                            res_volunteer, res_satisfaction, res_trust, res_efficacy, res_belonging, res_contacted,
@@ -301,13 +302,14 @@ def allocate_time(community, role, filled, hours, admin_by_type, role_weight, fu
 
 # ================================================================================= 3. services
 @jit
-def deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_dist, res_volunteer, u_contact,
+def deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_access, res_volunteer, u_contact,
                      u_need, res_contacted, res_quality, po_community, po_role, po_grid, po_filled, po_skill,
                      po_burnout, po_service, po_contact, com_units, com_activity_spend, com_coverage, grid_community,
                      grid_households, org_staff, org_funds, org_active, org_hours, link_org, link_community,
                      link_paid):
     """Grid visits; service supply by cadres (skill, burnout, scale of a merged community),
-    social organisations, volunteers and activity funds; which needs are met."""
+    social organisations, volunteers and activity funds; which needs are met (``res_access``
+    is exp(−distance / ``radius_decay``), computed when either changes)."""
     C = len(com_units)
     G = len(grid_community)
     # grid visits: the grid worker's contact hours plus the grid's share (by households) of
@@ -345,17 +347,19 @@ def deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_
     K = T.N_SERVICES
     needs_c = np.zeros((C, K))
     vols = np.zeros(C)
+    # (the loops over residents are written without data-dependent branches where they can
+    # be: needs and draws are random, and mispredicted branches would cost more than the work)
+    needs_ck = np.zeros((C, K), np.int64)
+    vols_c = np.zeros(C, np.int64)
     for i in range(N):
-        if not res_present[i]:
-            res_contacted[i] = False
-            continue
+        present = np.int64(res_present[i])
         c = res_community[i]
-        res_contacted[i] = u_contact[i] < p_contact[res_grid[i]]
+        res_contacted[i] = present * np.int64(u_contact[i] < p_contact[res_grid[i]])
         for k in range(K):
-            if res_needs[i, k]:
-                needs_c[c, k] += 1.0
-        if res_volunteer[i]:
-            vols[c] += 1.0
+            needs_ck[c, k] += present * np.int64(res_needs[i, k])
+        vols_c[c] += present * np.int64(res_volunteer[i])
+    needs_c[:, :] = needs_ck
+    vols[:] = vols_c
     coverage = np.ones((C, K))
     for c in range(C):
         dsum = 0.0
@@ -372,28 +376,26 @@ def deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_
     # each need met with probability coverage × exp(−distance / decay); one uniform per need
     met_c = np.zeros(C)
     n_c = np.zeros(C)
-    for k in range(K):
-        s.met[k] = 0.0
-        s.need[k] = 0.0
+    met_k = np.zeros(K, np.int64)
+    need_k = np.zeros(K, np.int64)
     j = 0
+    last = len(u_need) - 1
     for i in range(N):
+        c = res_community[i]
+        access = res_access[i]
+        present = np.int64(res_present[i])
+        met = 0
         n = 0
         for k in range(K):
-            if res_needs[i, k]:
-                n += 1
-        if not res_present[i]:
-            j += n
+            need = np.int64(res_needs[i, k])
+            hit = need * present * np.int64(u_need[min(j, last)] < coverage[c, k] * access)
+            met += hit
+            n += need * present
+            met_k[k] += hit
+            need_k[k] += need * present
+            j += need
+        if not present:
             continue
-        c = res_community[i]
-        access = math.exp(-res_dist[i] / q.radius_decay)
-        met = 0
-        for k in range(K):
-            if res_needs[i, k]:
-                if u_need[j] < coverage[c, k] * access:
-                    met += 1
-                    s.met[k] += 1.0
-                s.need[k] += 1.0
-                j += 1
         if n > 0:
             res_quality[i] = met / n
             met_c[c] += met
@@ -405,6 +407,9 @@ def deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_
             res_quality[i] = mean / K
     for c in range(C):
         com_coverage[c] = met_c[c] / n_c[c] if n_c[c] > 0 else 1.0
+    for k in range(K):
+        s.met[k] = met_k[k]
+        s.need[k] = need_k[k]
     s.cadre_hours = cadre.sum()
     s.org_hours = org.sum()
 
@@ -461,15 +466,14 @@ def attitudes(res_community, res_present, quality, contacted, volunteer, partici
         q = quality[i]
         gap = min(1.0, max(0.0, 0.5 + q - expectation[i]))
         perf = (1.0 - disconfirmation_weight) * q + disconfirmation_weight * gap
+        seen = np.float64(contacted[i])  # arithmetic rather than a branch on a random flag
         target = (1.0 - facility_weight) * perf + facility_weight * facility_met[res_community[i]]
-        if contacted[i]:
-            target += contact_satisfaction
+        target += contact_satisfaction * seen
         target = min(1.0, max(0.0, target + disposition[i]))
         satisfaction[i] += kappa_satisfaction * (target - satisfaction[i])
         expectation[i] += expectation_rate * (q - expectation[i])
         t = trust[i] + kappa_trust * (satisfaction[i] - trust[i])
-        if contacted[i]:
-            t += contact_trust * (1.0 - t)
+        t += contact_trust * seen * (1.0 - t)
         trust[i] = min(1.0, max(0.0, t))
         b = mix_trust * trust[i] + mix_volunteer * volunteer[i] + mix_part * participated[i]
         belonging[i] += kappa_belonging * (b - belonging[i])
@@ -487,8 +491,7 @@ def update_participation(q, held, election, ties_indptr, ties_indices, res_commu
     out-migration from rural communities."""
     N = len(res_community)
     for i in range(N):
-        if res_volunteer[i] and u_drop[i] < q.volunteer_dropout:
-            res_volunteer[i] = False
+        res_volunteer[i] = res_volunteer[i] & (u_drop[i] >= q.volunteer_dropout)
     costs = np.array([q.cost_youth, q.cost_middle, q.cost_elderly])
     boost = q.activist_boost if q.mech_activists > 0.5 else 0.0
     size_effect = q.size_effect if q.mech_group_size > 0.5 else 0.0
@@ -531,10 +534,9 @@ def consult(q, indptr, indices, res_community, res_present, res_age, res_digital
     for i in range(N):
         deg = indptr[i + 1] - indptr[i]
         if deg > 0:
-            k = 0.0
+            k = 0
             for j in range(indptr[i], indptr[i + 1]):
-                if participated[indices[j]]:
-                    k += 1.0
+                k += np.int64(participated[indices[j]])
             neigh[i] = k / deg
     size_term = np.zeros(C)
     for c in range(C):
@@ -555,23 +557,18 @@ def consult(q, indptr, indices, res_community, res_present, res_age, res_digital
             cost *= 1.0 - digital_cut
         x = (q.beta0 + q.beta_efficacy * efficacy[i] + q.beta_trust * trust[i] + q.beta_stake * stake
              + q.beta_network * neigh[i] - cost + res_propensity[i] - size_term[c])
-        if contacted[i]:
-            x += q.beta_contact
-        if res_activist[i]:
-            x += boost
-        if res_migrant[i]:
-            x -= cost_migrant
+        # flags enter as 0/1 factors rather than branches (they are random)
+        x += q.beta_contact * contacted[i] + boost * res_activist[i] - cost_migrant * res_migrant[i]
         p = logistic(x)
         p_participate[i] = p
         took = u_part[i] < p
         participated[i] = took
-        elite = res_activist[i] or res_stake[i] >= T.HIGH_STAKE
-        side[i] = u_side[i] < (0.5 + 0.5 * divergence if elite else 0.5 - 0.5 * divergence)
-        if took:
-            w = 1.0 + (capture if elite else 0.0)
-            total[c] += w
-            if side[i]:
-                support[c] += w
+        elite = np.float64(res_activist[i] | (res_stake[i] >= T.HIGH_STAKE))
+        for_ = u_side[i] < 0.5 + (elite - 0.5) * divergence
+        side[i] = for_
+        w = took * (1.0 + capture * elite)
+        total[c] += w
+        support[c] += w * for_
     for c in range(C):
         com_implemented[c] = u_impl[c] < q.decision_authority
         com_elite_won[c] = com_implemented[c] and total[c] > 0.0 and 2.0 * support[c] > total[c]
@@ -628,18 +625,25 @@ def migrate(q, res_community, res_household, res_age, res_present, res_participa
     """Rural residents move away each month with probability rate/12 (the young three times
     as often); residents and households present are recounted."""
     rate = q.outmigration_rate / 12.0
-    left = False
+    rates = np.full(3, rate)
+    rates[T.YOUTH] = rate * T.YOUTH_MIGRATION_FACTOR
+    for c in range(len(com_present)):
+        com_present[c] = 0
+        com_households[c] = 0
+    last = -1
     for i in range(len(res_community)):
-        if not res_present[i] or com_urban[res_community[i]]:
-            continue
-        r = rate * T.YOUTH_MIGRATION_FACTOR if res_age[i] == T.YOUTH else rate
-        if u[i] < r:
-            res_present[i] = False
-            res_participated[i] = False
-            res_volunteer[i] = False
-            left = True
-    if left:
-        count_present(res_community, res_household, res_present, com_present, com_households)
+        c = res_community[i]
+        stays = res_present[i] & (com_urban[c] | (u[i] >= rates[res_age[i]]))
+        res_present[i] = stays
+        res_participated[i] &= stays
+        res_volunteer[i] &= stays
+        # residents and households present, recounted in the same pass (households are
+        # consecutive): as count_present
+        com_present[c] += stays
+        new_household = stays & (res_household[i] != last)
+        com_households[c] += new_household
+        if new_household:
+            last = res_household[i]
 
 
 @jit
@@ -1155,47 +1159,34 @@ def record_outputs(row, par, month_no, months_in_window, stats, hist, res_age_gr
     o = row[0]
     s = stats[0]
     q = par[0]
-    n = np.zeros(3)
-    part = np.zeros(3)
-    votes = np.zeros(3)
-    migrants = 0.0
-    part_migrants = 0.0
-    activists = 0.0
-    part_activists = 0.0
-    vote_activists = 0.0
-    volunteers = 0.0
-    satisfied = 0.0
-    contacted = 0.0
+    # counts as integers and without data-dependent branches (the flags are random)
+    counts = np.zeros((3, 3), np.int64)  # by age group: present, took part, voted
+    migrants = part_migrants = activists = part_activists = vote_activists = volunteers = satisfied = contacted = 0
     sums = np.zeros(4)
     for i in range(len(res_age_group)):
         if not res_present[i]:
             continue
         a = res_age_group[i]
-        n[a] += 1.0
-        if res_participated[i]:
-            part[a] += 1.0
-            if res_activist[i]:
-                part_activists += 1.0
-            if res_migrant[i]:
-                part_migrants += 1.0
-        if res_activist[i]:
-            activists += 1.0
-            if res_voted[i]:
-                vote_activists += 1.0
-        if res_migrant[i]:
-            migrants += 1.0
-        if res_voted[i]:
-            votes[a] += 1.0
-        if res_volunteer[i]:
-            volunteers += 1.0
+        took, voted = np.int64(res_participated[i]), np.int64(res_voted[i])
+        activist, migrant = np.int64(res_activist[i]), np.int64(res_migrant[i])
+        counts[a, 0] += 1
+        counts[a, 1] += took
+        counts[a, 2] += voted
+        part_activists += took * activist
+        part_migrants += took * migrant
+        activists += activist
+        vote_activists += activist * voted
+        migrants += migrant
+        volunteers += np.int64(res_volunteer[i])
+        satisfied += np.int64(res_satisfaction[i] >= T.SATISFIED)
+        contacted += np.int64(res_contacted[i])
         sums[0] += res_satisfaction[i]
         sums[1] += res_trust[i]
         sums[2] += res_efficacy[i]
         sums[3] += res_belonging[i]
-        if res_satisfaction[i] >= T.SATISFIED:
-            satisfied += 1.0
-        if res_contacted[i]:
-            contacted += 1.0
+    n = counts[:, 0].astype(np.float64)
+    part = counts[:, 1].astype(np.float64)
+    votes = counts[:, 2].astype(np.float64)
     residents = max(n.sum(), 1.0)
     participants = part.sum()
     o.month = month_no

@@ -120,8 +120,8 @@ class Workforce:
         self._derived_cache = None
 
     def derived(self: GovernanceModel) -> dict[str, Any]:
-        """Per-post and per-community quantities that follow from the levers and the layout
-        alone — role flags, base pay, insured posts, outside wage, dispatch share, the planned
+        """Per-resident, per-post and per-community quantities that follow from the levers and
+        the layout alone — residents' access to services by distance, role flags, base pay, insured posts, outside wage, dispatch share, the planned
         wage bill of project-paid posts, approval delays, the task access list, facilities
         meeting the standard; recomputed after a change."""
         if self._derived_cache is None:
@@ -137,6 +137,7 @@ class Workforce:
             offices = {name: np.array([getattr(o, name) for o in self.street_offices])
                        for name in ("dispatch_share", "approval_delay", "task_access_list")}
             self._derived_cache = {
+                "res_access": np.exp(-self.residents.dist / p["radius_decay"]),
                 "is_committee": committee,
                 "is_leader": _LEADER[role],
                 "is_project": _PROJECT[role],
