@@ -12,7 +12,6 @@ Reads the store only; never imports the model.
 
 from __future__ import annotations
 
-import json
 import math
 import operator
 import re
@@ -108,47 +107,21 @@ def normalise_direction(value: Any) -> str | None:
 
 
 def declared_directions(con: Any, experiment_id: str) -> dict[str, str]:
-    """Directions declared with the outputs and written into the store, where present.
+    """``{output: "max" | "min"}`` from the output declarations the engine wrote into the store
+    with the experiment (table ``outputs``: ``higher`` → ``max``, ``lower`` → ``min``).
 
-    Looks, in order, at a table ``outputs`` with a ``direction`` column (keyed by ``output``
-    or ``name``; rows for this experiment if the table has ``experiment_id``), then at the
-    experiment manifest's ``outputs`` entry (``{name: {"direction": …}}`` or a list of
-    ``{"name", "direction"}``). Unknown or neutral values are left out. An empty dict means
-    nothing is declared.
+    Outputs declared ``none`` (descriptive) and outputs of a target that declares nothing are
+    left out; a store written before declarations were stored has no ``outputs`` table and
+    gives an empty dict.
     """
+    if not has_table(con, "outputs"):
+        return {}
+    rows = con.execute("SELECT output, direction FROM outputs WHERE experiment_id = ?", [experiment_id]).fetchall()
     out: dict[str, str] = {}
-    if has_table(con, "outputs"):
-        cols = [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'outputs'").fetchall()]
-        key = "output" if "output" in cols else ("name" if "name" in cols else None)
-        if key and "direction" in cols:
-            sql = f"SELECT {key}, direction FROM outputs"
-            args: list[Any] = []
-            if "experiment_id" in cols:
-                sql += " WHERE experiment_id = ? OR experiment_id IS NULL"
-                args.append(experiment_id)
-            for name, d in con.execute(sql, args).fetchall():
-                nd = normalise_direction(d)
-                if nd:
-                    out[str(name)] = nd
-    if has_table(con, "experiments"):
-        row = con.execute("SELECT manifest FROM experiments WHERE experiment_id = ?", [experiment_id]).fetchone()
-        manifest = row[0] if row else None
-        if isinstance(manifest, str):
-            try:
-                manifest = json.loads(manifest)
-            except ValueError:
-                manifest = None
-        entries = (manifest or {}).get("outputs") if isinstance(manifest, Mapping) else None
-        items: Iterable[tuple[Any, Any]] = ()
-        if isinstance(entries, Mapping):
-            items = ((k, v.get("direction") if isinstance(v, Mapping) else v) for k, v in entries.items())
-        elif isinstance(entries, list):
-            items = ((e.get("name"), e.get("direction")) for e in entries if isinstance(e, Mapping))
-        for name, d in items:
-            nd = normalise_direction(d)
-            if name and nd:
-                out.setdefault(str(name), nd)
+    for name, d in rows:
+        nd = normalise_direction(d)
+        if nd:
+            out[str(name)] = nd
     return out
 
 
