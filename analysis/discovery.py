@@ -308,14 +308,25 @@ def fig_tradeoff(box: PrimBox, *, width: str | float | None = None) -> Figure:
 
 
 def fig_box(box: PrimBox, *, width: str | float | None = None) -> Figure:
-    """The chosen box's limits on each restricted input (on its full range), with quasi-p values."""
+    """The chosen box's limits on each restricted input (on its full range), with quasi-p values.
+
+    A categorical restriction's levels are written above its bar, wrapped onto as many lines
+    as they need; its row is made taller accordingly."""
+    import textwrap
+
     lim = box.limits()
+    labels = [None if r.type == "numeric" else textwrap.wrap("{" + ", ".join(map(str, r.levels)) + "}", 48)
+              for r in lim.itertuples()]
+    step = [1.0 + 0.4 * (len(lab) - 1 if lab else 0) for lab in labels]  # row heights, bottom row last
+    ys, top = [], 0.0
+    for h in reversed(step):
+        ys.insert(0, top)
+        top += h
     n = max(len(lim), 1)
     with context():
-        fig = new_figure(width or "single", height=0.7 + 0.32 * n)
+        fig = new_figure(width or "single", height=0.7 + 0.32 * max(top, n))
         ax = fig.subplots()
-        for i, r in enumerate(lim.itertuples()):
-            y = n - 1 - i
+        for r, y, lab in zip(lim.itertuples(), ys, labels, strict=True):
             ax.plot([0, 1], [y, y], color="#D0D0D0", linewidth=6, solid_capstyle="butt", zorder=1)
             if r.type == "numeric":
                 span = (r.max - r.min) or 1.0
@@ -324,11 +335,11 @@ def fig_box(box: PrimBox, *, width: str | float | None = None) -> Figure:
                 ax.text(a, y + 0.28, f"{r.lower:.3g}", ha="center", fontsize=7)
                 ax.text(b, y + 0.28, f"{r.upper:.3g}", ha="center", fontsize=7)
             else:
-                ax.text(0.5, y + 0.28, "{" + ", ".join(map(str, r.levels)) + "}", ha="center", fontsize=7)
+                ax.text(0.5, y + 0.2, "\n".join(lab), ha="center", va="bottom", fontsize=7, linespacing=1.1)
             ax.text(1.03, y, f"qp = {r.qp:.2g}", va="center", fontsize=7)
-        ax.set_yticks(range(n), list(lim["input"])[::-1] if len(lim) else [""])
+        ax.set_yticks(ys if len(lim) else [0], list(lim["input"]) if len(lim) else [""])
         ax.set_xlim(-0.02, 1.25)
-        ax.set_ylim(-0.6, n - 0.2)
+        ax.set_ylim(-0.6, (top if len(lim) else 1.0) - 0.2)
         ax.set_xticks([0, 0.5, 1], ["min", "", "max"])
         ax.set_xlabel("Range of each input in the cases (box in blue)")
         s = box.stats
@@ -368,7 +379,9 @@ def fig_scatter(d: Discovery, *, width: str | float | None = None) -> Figure | N
         ax.plot(x[hit], y[hit], "o", color=OKABE_ITO["vermillion"], markersize=2.5, alpha=0.8,
                 label="cases of interest")
         if shown:
-            ax.set_title("cases with " + " and ".join(shown), fontsize=7)
+            import textwrap
+
+            ax.set_title(textwrap.fill("cases with " + " and ".join(shown), 60), fontsize=7)
         full = box.limits(all_inputs=True).set_index("input")
         xa = (full.loc[a, "lower"], full.loc[a, "upper"])
         yb = (full.loc[b, "lower"], full.loc[b, "upper"])
