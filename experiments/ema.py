@@ -35,7 +35,7 @@ Example::
     from ema_workbench import SequentialEvaluator, perform_experiments
     from experiments.ema import build_model, scenario_policies
 
-    model = build_model(uncertainties=["admin_task_rate", "gamma0"], scenarios=["pay_raise"],
+    model = build_model(uncertainties=["tasks_per_household", "gamma0"], scenarios=["pay_raise"],
                         outputs=["satisfied_share", "turnover_annual"], series=["participation_rate"],
                         horizon=120, replications=2, seed=1)
     with SequentialEvaluator(model) as ev:
