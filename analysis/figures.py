@@ -36,7 +36,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from scipy import stats as _st
 
-from analysis import network, style, units
+from analysis import network, style
+from analysis.outputs import OutputCatalog, load_outputs
 from analysis.stats import compare_scenarios, scenario_order
 from analysis.store import (
     AnalysisError,
@@ -45,6 +46,7 @@ from analysis.store import (
     has_table,
     load_scenarios,
     load_summaries,
+    scenario_titles,
     load_timeseries,
     open_store,
     resolve_experiment,
@@ -153,14 +155,13 @@ def _scenario_legend(fig: Figure, colors: dict[str, str], *, marker: str | None 
 # ----------------------------------------------------------------------------- time series
 
 
-def _natural_range(output: str) -> tuple[float | None, float | None]:
-    """Range the values of an output can take (bands are clipped to it for display)."""
-    u = units.unit(output)
-    if u in ("share", "0-1"):
-        return 0.0, 1.0
-    if u and u != "yuan" and output in units.UNITS:  # rates, counts, money flows are not negative
-        return 0.0, None
-    return None, None
+def _label(catalog: OutputCatalog | None, output: str) -> str:
+    return (catalog if catalog is not None else OutputCatalog())[output].label
+
+
+def _cmp_catalog(cmp: pd.DataFrame) -> OutputCatalog:
+    cat = cmp.attrs.get("outputs")
+    return cat if isinstance(cat, OutputCatalog) else OutputCatalog()
 
 
 def fig_timeseries(
@@ -172,11 +173,13 @@ def fig_timeseries(
     target: dict[str, float] | None = None,
     band_label: str = "95 % CI of the mean",
     events: dict[float, str] | None = None,
+    catalog: OutputCatalog | None = None,
 ) -> Figure:
     """One panel per output, one line (mean) and band per scenario, month on the x axis; bands
     are clipped to the output's possible range (e.g. 0-100 % for shares). ``target`` maps an
     output to a horizontal reference line (e.g. the 95 % satisfaction target); ``events`` maps a
     month to a label drawn as a vertical line (e.g. when the reforms start)."""
+    cat = catalog if catalog is not None else OutputCatalog()
     outs = [o for o in outputs if o in set(env["output"])]
     if not outs:
         raise AnalysisError(f"none of the outputs {', '.join(outputs)} is in the time series")
@@ -186,9 +189,10 @@ def fig_timeseries(
     fig = style.new_figure(w, height=0.45 + panel_h * nrows)
     axs = _axes(fig, nrows, ncols, len(outs), sharex=True)
     for i, (ax, o) in enumerate(zip(axs, outs, strict=True)):
-        k = units.scale(o)
+        info = cat[o]
+        k = info.scale
         sub = env[env["output"] == o]
-        lo_lim, hi_lim = _natural_range(o)
+        lo_lim, hi_lim = info.natural_range
         for j, (s, c) in enumerate(colors.items()):
             d = sub[sub["scenario"] == s]
             if d.empty:
@@ -208,7 +212,7 @@ def fig_timeseries(
             ax.axvline(month, color=style.GREY, lw=0.6, ls=":", zorder=0)
             ax.annotate(text, xy=(month, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
                         textcoords="offset points", ha="left", va="top", fontsize=7, color=style.GREY)
-        ax.set_ylabel(units.axis_label(o))
+        ax.set_ylabel(info.axis_label())
         if i >= len(outs) - ncols:
             ax.set_xlabel("Time (months)")
         ax.set_xlim(env["month"].min(), env["month"].max())
@@ -221,19 +225,21 @@ def fig_timeseries(
 # ----------------------------------------------------------------------------- comparisons
 
 
-def _delta_scale(output: str, biggest: float) -> tuple[float, str]:
+def _delta_scale(info, biggest: float) -> tuple[float, str]:
     """Factor and unit for differences: shares in percentage points, large money in thousands."""
-    u = units.unit(output)
-    if units.is_share(output):
-        return 100.0, {"share": "pp", "share/year": "pp/year"}[u]
-    if np.isfinite(biggest) and biggest >= 1e4 and u:
-        return 1e-3, f"thousand {u}"
-    return 1.0, u or "model units"
+    if info.is_share:
+        return 100.0, info.delta_unit
+    if np.isfinite(biggest) and biggest >= 1e4 and info.unit:
+        return 1e-3, f"thousand {info.unit}"
+    return 1.0, info.unit or "model units"
 
 
-def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str | float | None = None) -> Figure:
+def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str | float | None = None,
+                        labels: dict[str, str] | None = None) -> Figure:
     """Small multiples of paired differences vs baseline (mean and CI), one panel per output;
-    shares in percentage points. Scenarios are listed on the left of each row."""
+    shares in percentage points. Scenarios are listed on the left of each row (by ``labels``,
+    e.g. their titles, when given)."""
+    cat = _cmp_catalog(cmp)
     base = cmp.attrs.get("baseline")
     d = cmp[(cmp["scenario"] != base) & cmp["diff"].notna()]
     if base is None or d.empty:
@@ -250,7 +256,7 @@ def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str
     axs = _axes(fig, nrows, ncols, len(outs))
     ypos = {s: len(scen) - 1 - i for i, s in enumerate(scen)}
     for i, (ax, o) in enumerate(zip(axs, outs, strict=True)):
-        k, du = _delta_scale(o, d.loc[d["output"] == o, ["diff_ci_low", "diff_ci_high", "diff"]].abs().max().max())
+        k, du = _delta_scale(cat[o], d.loc[d["output"] == o, ["diff_ci_low", "diff_ci_high", "diff"]].abs().max().max())
         for _, r in d[d["output"] == o].iterrows():
             y = ypos[r["scenario"]]
             lo, hi = r["diff_ci_low"] * k, r["diff_ci_high"] * k
@@ -258,11 +264,12 @@ def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str
             ax.errorbar(r["diff"] * k, y, xerr=err, fmt="o", color=colors[r["scenario"]],
                         ms=3.5 if len(scen) <= 6 else 2.5, lw=1.0, capsize=0)
         ax.axvline(0.0, color=style.GREY, lw=0.6, ls=":")
-        ax.set_yticks(list(ypos.values()), list(ypos) if i % ncols == 0 else [""] * len(ypos))
+        names = [(labels or {}).get(s, s) for s in ypos]
+        ax.set_yticks(list(ypos.values()), names if i % ncols == 0 else [""] * len(ypos))
         ax.set_ylim(-0.6, len(scen) - 0.4)
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
-        ax.set_title(units.label(o), fontsize=7.5)
+        ax.set_title(cat[o].label, fontsize=7.5)
         ax.set_xlabel(f"Δ ({du})")
         ax.ticklabel_format(axis="x", style="plain", useOffset=False)
     return fig
@@ -298,9 +305,10 @@ def fig_tradeoff(
     fig = style.new_figure(w, height=0.5 + 2.4 * nrows + (0 if named else 0.12 * math.ceil(len(pts) / 4)))
     axs = _axes(fig, nrows, ncols, len(bens))
     m = cmp.set_index(["scenario", "output"])
-    kx, ux = _delta_scale(cost, 0.0) if paired else (units.scale(cost), None)
+    cat = _cmp_catalog(cmp)
+    kx, ux = _delta_scale(cat[cost], 0.0) if paired else (cat[cost].scale, None)
     for i, (ax, b) in enumerate(zip(axs, bens, strict=True)):
-        ky, uy = _delta_scale(b, 0.0) if paired else (units.scale(b), None)
+        ky, uy = _delta_scale(cat[b], 0.0) if paired else (cat[b].scale, None)
         for j, s in enumerate(pts):
             if (s, cost) not in m.index or (s, b) not in m.index:
                 continue
@@ -317,11 +325,11 @@ def fig_tradeoff(
             ax.axvline(0, color=style.GREY, lw=0.6, ls=":")
             ax.plot([0], [0], marker="o", ms=4, color=style.OKABE_ITO["black"])
             ax.annotate(base, (0, 0), xytext=(-3, -9), textcoords="offset points", fontsize=7, ha="right")
-            ax.set_xlabel(f"Δ {units.label(cost)} ({ux})")
-            ax.set_ylabel(f"Δ {units.label(b)} ({uy})")
+            ax.set_xlabel(f"Δ {cat[cost].label} ({ux})")
+            ax.set_ylabel(f"Δ {cat[b].label} ({uy})")
         else:
-            ax.set_xlabel(units.axis_label(cost))
-            ax.set_ylabel(units.axis_label(b))
+            ax.set_xlabel(cat[cost].axis_label())
+            ax.set_ylabel(cat[b].axis_label())
         if b in ("turnover_annual", "quit_rate_annual", "vacancy_rate"):
             ax.set_title("lower = better retention", fontsize=7, loc="right", color=style.GREY)
         if len(bens) > 1:
@@ -367,7 +375,8 @@ def _at_period(df: pd.DataFrame, period: str | None) -> pd.DataFrame:
     return df[df["period"].isna()] if period is None else df[df["period"] == period]
 
 
-def fig_sobol(si: pd.DataFrame, output: str, *, width: str | float | None = None) -> Figure:
+def fig_sobol(si: pd.DataFrame, output: str, *, width: str | float | None = None,
+              catalog: OutputCatalog | None = None) -> Figure:
     """S1 and ST per factor (bars, 95 % CI whiskers), and S2 as a heatmap when present —
     at the largest sample size in ``si`` (rows of one Sobol analysis, one period)."""
     d = si[si["output"] == output]
@@ -401,7 +410,7 @@ def fig_sobol(si: pd.DataFrame, output: str, *, width: str | float | None = None
     ax.axvline(0, color="black", lw=0.6)
     ax.spines["left"].set_visible(False)
     ax.legend(loc="lower right")
-    ax.set_title(f"{units.label(output)} — N = {int(n_max)}")
+    ax.set_title(f"{_label(catalog, output)} — N = {int(n_max)}")
     if two:
         style.panel_label(ax, "a")
         facs = sorted(set(s2["factor"]) | set(s2["factor2"]), key=lambda f: order.index(f) if f in order else -1,
@@ -433,7 +442,8 @@ def fig_sobol(si: pd.DataFrame, output: str, *, width: str | float | None = None
     return fig
 
 
-def fig_sobol_convergence(si: pd.DataFrame, output: str, *, top: int = 6, width: str | float | None = None) -> Figure:
+def fig_sobol_convergence(si: pd.DataFrame, output: str, *, top: int = 6, width: str | float | None = None,
+                          catalog: OutputCatalog | None = None) -> Figure:
     """S1 and ST of the most influential factors against the base sample size N, with 95 % CI bands."""
     d = si[(si["output"] == output) & si["statistic"].isin(["S1", "ST"])]
     ns = sorted(d["n"].dropna().unique())
@@ -445,7 +455,7 @@ def fig_sobol_convergence(si: pd.DataFrame, output: str, *, top: int = 6, width:
         ax.set_xticks(ns, [str(int(n)) for n in ns])
         ax.minorticks_off()
         ax.set_xlabel("Base sample size N (samples)")
-        ax.set_title(f"{units.label(output)}: {stat}")
+        ax.set_title(f"{_label(catalog, output)}: {stat}")
 
     return _index_panels(d, d[d["n"] == ns[-1]], x="n", top=top, width=width, x_axis=x_axis)
 
@@ -481,7 +491,8 @@ def _year(period: str) -> int | None:
     return None
 
 
-def fig_sobol_over_time(si: pd.DataFrame, output: str, *, top: int = 6, width: str | float | None = None) -> Figure:
+def fig_sobol_over_time(si: pd.DataFrame, output: str, *, top: int = 6, width: str | float | None = None,
+                        catalog: OutputCatalog | None = None) -> Figure:
     """Time-resolved S1 and ST (periods ``year_1`` … ``year_K``) of the most influential factors,
     at the largest N of each period, with 95 % CI bands."""
     d = si[(si["output"] == output) & si["statistic"].isin(["S1", "ST"])].copy()
@@ -494,21 +505,22 @@ def fig_sobol_over_time(si: pd.DataFrame, output: str, *, top: int = 6, width: s
     def x_axis(ax, stat):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Year of simulation (years)")
-        ax.set_title(f"{units.label(output)}: {stat} by year")
+        ax.set_title(f"{_label(catalog, output)}: {stat} by year")
 
     return _index_panels(d, d[d["year"] == d["year"].max()], x="year", top=top, width=width, x_axis=x_axis)
 
 
-def fig_morris(si: pd.DataFrame, output: str, *, label_top: int = 8, width: str | float | None = None) -> Figure:
+def fig_morris(si: pd.DataFrame, output: str, *, label_top: int = 8, width: str | float | None = None,
+               catalog: OutputCatalog | None = None) -> Figure:
     """Morris screening: μ* against σ per factor, in the output's units."""
     rows = si[si["output"] == output]
     d = rows.pivot_table(index="factor", columns="statistic", values="value")
     conf = rows[rows["statistic"] == "mu_star"].set_index("factor")["conf"]
     if "mu_star" not in d or "sigma" not in d:
         raise AnalysisError(f"Morris plot needs mu_star and sigma for {output}")
-    k = units.scale(output)
-    u = units.unit(output)
-    u = {"share": "pp", "share/year": "pp/year"}.get(u, u) or "model units"
+    info = (catalog if catalog is not None else OutputCatalog())[output]
+    k = info.scale
+    u = info.delta_unit or "model units"
     fig = style.new_figure(width if width is not None else "single", aspect=0.85)
     ax = fig.subplots()
     x, y = d["mu_star"] * k, d["sigma"] * k
@@ -524,7 +536,7 @@ def fig_morris(si: pd.DataFrame, output: str, *, label_top: int = 8, width: str 
     ax.set_ylim(0, lim)
     ax.set_xlabel(f"μ*, mean |elementary effect| ({u})")  # whiskers: 95 % CI of μ* when stored
     ax.set_ylabel(f"σ of elementary effects ({u})")
-    ax.set_title(units.label(output))
+    ax.set_title(info.label)
     return fig
 
 
@@ -555,10 +567,11 @@ def make_all(
         out = Path(out_dir) if out_dir is not None else Path("results") / "figures" / exp
         fs = FigureSet(experiment_id=exp, out_dir=out)
         outs_summ = available_outputs(con, exp, "summaries")
+        catalog = load_outputs(con, exp)
         with style.context():
             _scenario_figures(con, exp, fs, outs_summ, fmts=fmts, width=width, baseline=baseline,
-                              level=level, band=band)
-            _sensitivity_figures(con, exp, fs, fmts=fmts, width=width)
+                              level=level, band=band, catalog=catalog)
+            _sensitivity_figures(con, exp, fs, fmts=fmts, width=width, catalog=catalog)
             _network_figures(con, exp, fs, fmts=fmts, width=width, baseline=baseline)
     return fs
 
@@ -567,7 +580,8 @@ def make_all(
 MAX_TS_SCENARIOS = 7
 
 
-def _ts_scenarios(summ: pd.DataFrame, order: list[str], baseline: str, output: str) -> tuple[list[str], str]:
+def _ts_scenarios(summ: pd.DataFrame, order: list[str], baseline: str, output: str,
+                  label: str | None = None) -> tuple[list[str], str]:
     """All scenarios when few; else the baseline and those whose mean summary of ``output``
     differs most from the baseline's (the rest are in ``scenario_deltas``)."""
     if len(order) <= MAX_TS_SCENARIOS or baseline not in order:
@@ -579,7 +593,7 @@ def _ts_scenarios(summ: pd.DataFrame, order: list[str], baseline: str, output: s
     keep = set(change.index[: MAX_TS_SCENARIOS - 1])
     shown = [s for s in order if s == baseline or s in keep]
     return shown, (f" Showing the baseline and the {len(shown) - 1} of {len(order) - 1} reforms that change "
-                   f"{units.label(output).lower()} most; all scenarios are compared in scenario_deltas.")
+                   f"{(label or output).lower()} most; all scenarios are compared in scenario_deltas.")
 
 
 def _has_design_points(con, exp: str) -> bool:
@@ -610,7 +624,8 @@ def _reform_start(con, exp: str, baseline: str) -> float | None:
     return float(firsts.pop()) if len(firsts) == 1 else None
 
 
-def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseline, level, band) -> None:
+def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseline, level, band,
+                      catalog: OutputCatalog) -> None:
     names = list(TIMESERIES_FIGURES) + ["scenario_deltas", "tradeoff_cost"]
     if _has_design_points(con, exp):  # checked first: a design's summaries can be large
         for n in names:
@@ -639,23 +654,23 @@ def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseli
         if not present:
             fs.skipped[name] = f"none of {', '.join(outs)} is in the stored time series"
             continue
-        target = {"satisfied_share": units.SATISFACTION_TARGET} if "satisfied_share" in present else None
-        shown, note = _ts_scenarios(summ, order, baseline, present[0])
+        target = {o: t for o, t in catalog.targets().items() if o in present} or None
+        shown, note = _ts_scenarios(summ, order, baseline, present[0], catalog[present[0]].label)
         # colours: the full palette order when all scenarios are shown, else re-assigned so none repeats
         fig_colors = colors if len(shown) == len(order) else style.scenario_colors(shown, baseline)
         fig = fig_timeseries(env, present, colors=fig_colors, width=width, target=target, band_label=band_label,
-                             events=events)
+                             events=events, catalog=catalog)
         fs.add(name, style.save(fig, fs.out_dir, name, fmts),
                f"{caption}; mean over replicates with {band_label}.{note}")
     # comparison
-    key = [o for o in units.KEY_OUTPUTS if o in outs_summ] or outs_summ
+    key = catalog.key_outputs(outs_summ) or outs_summ
     if len(order) < 2 or baseline not in order:
         why = "only one scenario" if len(order) < 2 else f"no baseline scenario {baseline!r}"
         fs.skipped["scenario_deltas"] = f"{why} in experiment {exp}"
         cmp = compare_scenarios(con, exp, outputs=key, baseline=None, level=level)
     else:
         cmp = compare_scenarios(con, exp, outputs=key, baseline=baseline, level=level)
-        fig = fig_scenario_deltas(cmp, colors=colors, width=width)
+        fig = fig_scenario_deltas(cmp, colors=colors, width=width, labels=scenario_titles(con, exp))
         fs.add("scenario_deltas", style.save(fig, fs.out_dir, "scenario_deltas", fmts),
                f"Paired differences from {baseline} (same seeds per replicate) with {level:.0%} t intervals.")
     cost_out = ["spending_per_resident", "participation_rate", "turnover_annual"]
@@ -686,7 +701,7 @@ def _attempt(fs: FigureSet, name: str, build, caption: str, fmts) -> None:
     fs.add(name, style.save(fig, fs.out_dir, name, fmts), caption)
 
 
-def _sensitivity_figures(con, exp, fs: FigureSet, *, fmts, width) -> None:
+def _sensitivity_figures(con, exp, fs: FigureSet, *, fmts, width, catalog: OutputCatalog) -> None:
     si = load_sensitivity(con, exp)
     if si.empty:
         fs.skipped["sobol"] = f"no sensitivity indices for experiment {exp} (table sensitivity_indices)"
@@ -701,21 +716,23 @@ def _sensitivity_figures(con, exp, fs: FigureSet, *, fmts, width) -> None:
         m = _at_period(m, period)
         when = f" (period {period})" if period else ""
         for out in sorted(m["output"].unique()):
-            label, safe = units.label(out), _safe(out)
+            label, safe = catalog[out].label, _safe(out)
             if method == "morris":
-                _attempt(fs, f"morris_{safe}", lambda: fig_morris(m, out, width=width),
+                _attempt(fs, f"morris_{safe}", lambda: fig_morris(m, out, width=width, catalog=catalog),
                          f"Morris screening of {label}{when}: μ* (importance) against σ "
                          "(interactions / non-linearity).", fmts)
                 continue
-            _attempt(fs, f"sobol_{safe}", lambda: fig_sobol(m, out, width=width),
+            _attempt(fs, f"sobol_{safe}", lambda: fig_sobol(m, out, width=width, catalog=catalog),
                      f"Sobol indices of {label}{when}: first-order S1 and total ST with 95 % "
                      "confidence intervals, and second-order S2.", fmts)
-            _attempt(fs, f"sobol_convergence_{safe}", lambda: fig_sobol_convergence(m, out, width=width),
+            _attempt(fs, f"sobol_convergence_{safe}", lambda: fig_sobol_convergence(m, out, width=width,
+                                                                                          catalog=catalog),
                      f"Convergence of the Sobol indices of {label}{when} with the base sample "
                      "size N (bands: 95 % confidence intervals).", fmts)
             years = {_year(str(p)) for p in all_periods.loc[all_periods["output"] == out, "period"].dropna()}
             if len(years - {None}) >= 2:
-                _attempt(fs, f"sobol_time_{safe}", lambda: fig_sobol_over_time(all_periods, out, width=width),
+                _attempt(fs, f"sobol_time_{safe}", lambda: fig_sobol_over_time(all_periods, out, width=width,
+                                                                                           catalog=catalog),
                          f"Time-resolved Sobol indices of {label}: S1 and ST of the yearly means "
                          "(bands: 95 % confidence intervals).", fmts)
 

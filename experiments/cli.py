@@ -195,11 +195,11 @@ def cmd_list(a: argparse.Namespace) -> int:
     from .scenarios import list_scenarios, load_scenario
 
     t = Table(title="Scenarios")
-    for c in ("name", "extends", "changes", "description"):
+    for c in ("name", "title", "extends", "changes", "description"):
         t.add_column(c)
     for stem in list_scenarios(a.scenario_dir):
         sc = load_scenario(stem, directory=a.scenario_dir)
-        t.add_row(sc.name, " ← ".join(reversed(sc.chain[:-1])) or "-",
+        t.add_row(sc.name, sc.title or "-", " ← ".join(reversed(sc.chain[:-1])) or "-",
                   f"{len(sc.params)} set, {len(sc.schedule)} scheduled", sc.description)
     Console().print(t)
     return 0

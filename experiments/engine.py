@@ -477,7 +477,8 @@ def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any
     spec["crn"] = True
     # the model's final network of community 0, for the first replicate of each scenario
     spec["snapshot_replicates"] = [0] if (snapshots if snapshots is not None else _is_model_target(target)) else []
-    meta = [{"name": s.name, "description": s.description, "source_file": s.source_file, "sha256": s.sha256,
+    meta = [{"name": s.name, "title": s.title, "description": s.description, "source_file": s.source_file,
+             "sha256": s.sha256,
              "params": s.params, "schedule": s.schedule} for s in loaded]
     files = {s.name: {"file": s.source_file, "sha256": s.sha256, "extends_chain": list(s.chain)} for s in loaded}
     return _start(store, name=name, kind=kind, spec=spec, scenarios_meta=meta, design_rows=(),

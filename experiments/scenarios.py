@@ -3,6 +3,7 @@
 Format (full description in scenarios/README.md)::
 
     name = "pay_raise"                # = the file stem
+    title = "Pay raise"               # readable title for reports and the app
     description = "Director pay 500 -> 2,500 yuan/month from month 24"
     extends = "baseline"              # optional: another file stem in the same folder
     horizon = 120                     # months; replicates and seed likewise (inherited)
@@ -32,7 +33,7 @@ from typing import Any
 __all__ = ["SCENARIO_DIR", "TOP_KEYS", "Scenario", "ScenarioError", "list_scenarios", "load_many", "load_scenario"]
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-TOP_KEYS = ("name", "description", "extends", "horizon", "replicates", "seed", "params", "schedule")
+TOP_KEYS = ("name", "title", "description", "extends", "horizon", "replicates", "seed", "params", "schedule")
 DEFAULTS = {"horizon": 120, "replicates": 10, "seed": 20261125}
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 MAX_SEED = 2**63 - 1
@@ -66,6 +67,7 @@ class Scenario:
     source_file: str | None = None
     sha256: str | None = None  # over the files of the extends chain, root first
     chain: tuple[str, ...] = field(default=())  # file stems, root first
+    title: str = ""  # readable title (not inherited); "" when the file has none
 
 
 def _rel(path: Path) -> str:
@@ -200,6 +202,10 @@ def _load(path: Path, stack: tuple[Path, ...]) -> tuple[Scenario, list[bytes]]:
     desc = data.get("description", "")
     if not isinstance(desc, str):
         raise ScenarioError(fname, "description", desc, "not a string", "allowed: a quoted string")
+    title = data.get("title", "")
+    if not isinstance(title, str) or "\n" in title or len(title) > 80:
+        raise ScenarioError(fname, "title", title, "not a one-line title",
+                            "allowed: a quoted string of at most 80 characters on one line")
     parent: Scenario | None = None
     blobs: list[bytes] = []
     if "extends" in data:
@@ -233,7 +239,7 @@ def _load(path: Path, stack: tuple[Path, ...]) -> tuple[Scenario, list[bytes]]:
     blobs = [*blobs, path.stem.encode() + b"\0" + raw]
     digest = hashlib.sha256(b"\0\0".join(blobs)).hexdigest()
     chain = (*(parent.chain if parent else ()), path.stem)
-    return Scenario(name=name, description=desc.strip(), params=params, schedule=schedule, horizon=horizon,
+    return Scenario(name=name, title=title.strip(), description=desc.strip(), params=params, schedule=schedule, horizon=horizon,
                     replicates=replicates, seed=seed, source_file=fname, sha256=digest, chain=chain), blobs
 
 
