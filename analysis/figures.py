@@ -141,14 +141,24 @@ def _axes(fig: Figure, nrows: int, ncols: int, n: int, **kw) -> list:
     return axs[:n]
 
 
+def _legend_shape(labels: Sequence[str], width_in: float) -> tuple[int, int]:
+    """Columns and rows of a legend of 7 pt entries that fits the figure's width."""
+    longest = max((len(t) for t in labels), default=10)
+    fits = max(1, int(width_in * 72 / (7 * 0.62) // (longest + 5)))  # characters of text, handle and gap
+    ncols = max(1, min(len(labels), fits, 5))
+    return ncols, math.ceil(len(labels) / ncols)
+
+
 def _scenario_legend(fig: Figure, colors: dict[str, str], *, marker: str | None = None,
-                     band_label: str | None = None) -> None:
-    handles = [Line2D([], [], color=c, marker=marker, lw=0 if marker else 1.5, label=s) for s, c in colors.items()]
+                     band_label: str | None = None, labels: dict[str, str] | None = None) -> None:
+    handles = [Line2D([], [], color=c, marker=marker, lw=0 if marker else 1.5, label=(labels or {}).get(s, s))
+               for s, c in colors.items()]
     if band_label:
         from matplotlib.patches import Patch
 
         handles.append(Patch(facecolor=style.GREY, alpha=0.3, lw=0, label=f"band: {band_label}"))
-    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 5 if fig.get_figwidth() > 5 else 3),
+    ncols, _ = _legend_shape([h.get_label() for h in handles], fig.get_figwidth())
+    fig.legend(handles=handles, loc="outside upper center", ncols=ncols,
                frameon=False, handlelength=1.5, columnspacing=1.2)
 
 
@@ -174,11 +184,13 @@ def fig_timeseries(
     band_label: str = "95 % CI of the mean",
     events: dict[float, str] | None = None,
     catalog: OutputCatalog | None = None,
+    labels: dict[str, str] | None = None,
 ) -> Figure:
     """One panel per output, one line (mean) and band per scenario, month on the x axis; bands
     are clipped to the output's possible range (e.g. 0-100 % for shares). ``target`` maps an
     output to a horizontal reference line (e.g. the 95 % satisfaction target); ``events`` maps a
-    month to a label drawn as a vertical line (e.g. when the reforms start)."""
+    month to a vertical line, labelled once above the top row of panels (e.g. when the reforms
+    start). ``labels`` names the scenarios in the legend (e.g. by their titles)."""
     cat = catalog if catalog is not None else OutputCatalog()
     outs = [o for o in outputs if o in set(env["output"])]
     if not outs:
@@ -186,7 +198,9 @@ def fig_timeseries(
     w = style.width_inches(width if width is not None else ("single" if len(outs) == 1 else "double"))
     nrows, ncols = _grid(len(outs), w)
     panel_h = 2.0 if ncols > 1 else 2.3
-    fig = style.new_figure(w, height=0.45 + panel_h * nrows)
+    names = [(labels or {}).get(sc, sc) for sc in colors] + [f"band: {band_label}"]
+    legend_rows = _legend_shape(names, w)[1]
+    fig = style.new_figure(w, height=0.3 + 0.16 * legend_rows + panel_h * nrows)
     axs = _axes(fig, nrows, ncols, len(outs), sharex=True)
     for i, (ax, o) in enumerate(zip(axs, outs, strict=True)):
         info = cat[o]
@@ -202,24 +216,36 @@ def fig_timeseries(
             ax.fill_between(d["month"], low, high, color=c, alpha=0.15 if top else 0.18, lw=0, zorder=1 + j / 100)
             ax.plot(d["month"], d["mean"] * k, color=c, lw=1.0 if top else 1.2, zorder=5 if top else 3 + j / 100)
         if target and o in target:
-            ax.axhline(target[o] * k, color=style.GREY, ls="--", lw=0.9)
-            ax.annotate(f"target {target[o] * k:g}{' %' if k == 100 else ''}", xy=(1.0, target[o] * k),
-                        xycoords=("axes fraction", "data"), xytext=(0, 2), textcoords="offset points",
-                        ha="right", va="bottom", fontsize=7, color=style.GREY)
             lo, hi = ax.get_ylim()
-            ax.set_ylim(lo, max(hi, target[o] * k * 1.02))
+            ax.set_ylim(lo, max(hi, target[o] * k * 1.06))
+            ax.axhline(target[o] * k, color=style.GREY, ls="--", lw=0.9)
+            # inside the axes, under the line at its right end: clear of the top edge and the notes above it
+            ax.annotate(f"target {target[o] * k:g}{' %' if k == 100 else ''}", xy=(1.0, target[o] * k),
+                        xycoords=("axes fraction", "data"), xytext=(-2, -2), textcoords="offset points",
+                        ha="right", va="top", fontsize=7, color=style.GREY)
         for month, text in (events or {}).items():
             ax.axvline(month, color=style.GREY, lw=0.6, ls=":", zorder=0)
-            ax.annotate(text, xy=(month, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
-                        textcoords="offset points", ha="left", va="top", fontsize=7, color=style.GREY)
-        ax.set_ylabel(info.axis_label())
+            if i < ncols:  # labelled above the top row only, outside the data area
+                ax.annotate(text, xy=(month, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2),
+                            textcoords="offset points", ha="center", va="bottom", fontsize=7, color=style.GREY)
+        ax.set_ylabel(_wrap_label(info.axis_label(), panel_h))
         if i >= len(outs) - ncols:
             ax.set_xlabel("Time (months)")
         ax.set_xlim(env["month"].min(), env["month"].max())
         if len(outs) > 1:
             style.panel_label(ax, "abcdefghijklmnop"[i])
-    _scenario_legend(fig, colors, band_label=band_label)
+    _scenario_legend(fig, colors, band_label=band_label, labels=labels)
     return fig
+
+
+def _wrap_label(text: str, height_in: float, font_pt: float = 8.0) -> str:
+    """Break a y-axis label before its unit when it is longer than the panel is high (a long
+    vertical label would otherwise run past the axes into the legend above)."""
+    fits = int(height_in * 0.8 * 72 / (font_pt * 0.6))  # characters of DejaVu Sans that fit
+    if len(text) <= fits or " (" not in text:
+        return text
+    name, unit = text.rsplit(" (", 1)
+    return f"{name}\n({unit}"
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -283,13 +309,19 @@ def fig_tradeoff(
     colors: dict[str, str],
     width: str | float | None = None,
     max_named: int = 6,
+    labels: dict[str, str] | None = None,
 ) -> Figure:
     """Cost against benefit outputs, one point per scenario with CIs on both axes.
 
     ``cmp`` is a :func:`analysis.stats.compare_scenarios` frame. With a baseline the points are
     the paired differences from it (the baseline sits at the origin); without one, the scenario
-    means. Up to ``max_named`` scenarios are named next to their point; more are numbered, with
-    the key under the figure."""
+    means. Up to ``max_named`` scenarios are named next to their point (by ``labels``, e.g.
+    their titles); more are numbered, with the key under the figure. Labels are moved apart
+    with adjustText so that none overlaps another or a point, with a thin leader line where
+    one had to move."""
+    from adjustText import adjust_text
+
+    names = labels or {}
     present = set(cmp["output"])
     bens = [b for b in benefits if b in present]
     if cost not in present or not bens:
@@ -302,13 +334,15 @@ def fig_tradeoff(
     w = style.width_inches(width if width is not None else ("double" if len(bens) > 1 else "single"))
     ncols = len(bens) if w >= 5 else 1
     nrows = math.ceil(len(bens) / ncols)
-    fig = style.new_figure(w, height=0.5 + 2.4 * nrows + (0 if named else 0.12 * math.ceil(len(pts) / 4)))
+    fig = style.new_figure(w, height=0.5 + 2.4 * nrows + (0 if named else 0.14 * math.ceil(len(pts) / 3)))
     axs = _axes(fig, nrows, ncols, len(bens))
     m = cmp.set_index(["scenario", "output"])
     cat = _cmp_catalog(cmp)
     kx, ux = _delta_scale(cat[cost], 0.0) if paired else (cat[cost].scale, None)
+    placed: list[tuple] = []  # (ax, texts, xs, ys)
     for i, (ax, b) in enumerate(zip(axs, bens, strict=True)):
         ky, uy = _delta_scale(cat[b], 0.0) if paired else (cat[b].scale, None)
+        texts, xs, ys = [], [], []
         for j, s in enumerate(pts):
             if (s, cost) not in m.index or (s, b) not in m.index:
                 continue
@@ -318,25 +352,36 @@ def fig_tradeoff(
             yerr = np.nan_to_num([[(y[est] - y[lo]) * ky], [(y[hi] - y[est]) * ky]])
             ax.errorbar(x[est] * kx, y[est] * ky, xerr=xerr, yerr=yerr, fmt="o", color=c, ms=3.5, lw=0.8,
                         capsize=0, alpha=0.9)
-            ax.annotate(s if named else str(j + 1), (x[est] * kx, y[est] * ky), xytext=(3, 2),
-                        textcoords="offset points", fontsize=7, color=c if named else "black")
+            xs.append(x[est] * kx)
+            ys.append(y[est] * ky)
+            texts.append(ax.text(xs[-1], ys[-1], names.get(s, s) if named else str(j + 1), fontsize=7,
+                                 color=c if named else "black", ha="left", va="bottom"))
         if paired:
             ax.axhline(0, color=style.GREY, lw=0.6, ls=":")
             ax.axvline(0, color=style.GREY, lw=0.6, ls=":")
             ax.plot([0], [0], marker="o", ms=4, color=style.OKABE_ITO["black"])
-            ax.annotate(base, (0, 0), xytext=(-3, -9), textcoords="offset points", fontsize=7, ha="right")
+            texts.append(ax.text(0, 0, names.get(base, base), fontsize=7, ha="right", va="top"))
+            xs.append(0.0)
+            ys.append(0.0)
             ax.set_xlabel(f"Δ {cat[cost].label} ({ux})")
             ax.set_ylabel(f"Δ {cat[b].label} ({uy})")
         else:
             ax.set_xlabel(cat[cost].axis_label())
             ax.set_ylabel(cat[b].axis_label())
-        if b in ("turnover_annual", "quit_rate_annual", "vacancy_rate"):
-            ax.set_title("lower = better retention", fontsize=7, loc="right", color=style.GREY)
+        if cat[b].direction in ("higher", "lower"):
+            ax.set_title(f"{cat[b].direction} = better", fontsize=7, loc="right", color=style.GREY)
+        placed.append((ax, texts, xs, ys))
         if len(bens) > 1:
             style.panel_label(ax, "abcdefgh"[i])
     if not named:
-        key = "   ".join(f"{j + 1}\u00a0{s}" for j, s in enumerate(pts))  # no break inside an entry
+        key = "   ".join(f"{j + 1}\u00a0{names.get(s, s)}".replace(" ", "\u00a0")  # no break inside an entry
+                         for j, s in enumerate(pts))
         fig.supxlabel(key, fontsize=7, wrap=True)
+    fig.draw_without_rendering()  # final axes sizes first: adjustText works in display units
+    for ax, texts, xs, ys in placed:
+        if texts:
+            adjust_text(texts, x=xs, y=ys, ax=ax, expand=(1.15, 1.3), ensure_inside_axes=True, iter_lim=300,
+                        arrowprops={"arrowstyle": "-", "lw": 0.4, "color": style.GREY})
     return fig
 
 
@@ -641,6 +686,7 @@ def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseli
     summ["scenario"] = summ["scenario"].fillna("(none)").astype(str)
     order = scenario_order(summ["scenario"].unique(), baseline)
     colors = style.scenario_colors(order, baseline)
+    titles = scenario_titles(con, exp)
     start = _reform_start(con, exp, baseline)
     events = {start: f"reforms from month {start:g}"} if start is not None else None
     # time series
@@ -659,7 +705,7 @@ def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseli
         # colours: the full palette order when all scenarios are shown, else re-assigned so none repeats
         fig_colors = colors if len(shown) == len(order) else style.scenario_colors(shown, baseline)
         fig = fig_timeseries(env, present, colors=fig_colors, width=width, target=target, band_label=band_label,
-                             events=events, catalog=catalog)
+                             events=events, catalog=catalog, labels=titles)
         fs.add(name, style.save(fig, fs.out_dir, name, fmts),
                f"{caption}; mean over replicates with {band_label}.{note}")
     # comparison
@@ -670,7 +716,7 @@ def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseli
         cmp = compare_scenarios(con, exp, outputs=key, baseline=None, level=level)
     else:
         cmp = compare_scenarios(con, exp, outputs=key, baseline=baseline, level=level)
-        fig = fig_scenario_deltas(cmp, colors=colors, width=width, labels=scenario_titles(con, exp))
+        fig = fig_scenario_deltas(cmp, colors=colors, width=width, labels=titles)
         fs.add("scenario_deltas", style.save(fig, fs.out_dir, "scenario_deltas", fmts),
                f"Paired differences from {baseline} (same seeds per replicate) with {level:.0%} t intervals.")
     cost_out = ["spending_per_resident", "participation_rate", "turnover_annual"]
@@ -678,7 +724,7 @@ def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseli
         paired = len(order) > 1 and baseline in order
         tc = compare_scenarios(con, exp, outputs=[o for o in cost_out if o in outs_summ],
                                baseline=baseline if paired else None, level=level)
-        fig = fig_tradeoff(tc, colors=colors, width=width)
+        fig = fig_tradeoff(tc, colors=colors, width=width, labels=titles)
         what = (f"paired differences from {baseline} (same seeds per replicate)" if paired else "scenario means")
         fs.add("tradeoff_cost", style.save(fig, fs.out_dir, "tradeoff_cost", fmts),
                f"Cost against participation and cadre turnover across reform packages: {what}, "

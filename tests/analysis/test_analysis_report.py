@@ -202,3 +202,21 @@ def test_report_without_output_declarations_falls_back_to_names(tmp_path):
     md = html.with_suffix(".md").read_text(encoding="utf-8")
     assert "participation_rate" in md and "Participation, < 35" not in md
     assert "not judged" in md and "(better)" not in md
+
+
+def test_figures_show_at_one_scale_in_the_html(written):
+    """Single- and double-column PNGs are shown at the same pixels per inch, so their 7 pt text is
+    the same size on screen (a single-column figure used to fill the page at twice the size)."""
+    import re
+    import struct
+
+    html = written.read_text(encoding="utf-8")
+    ratios, widths = [], set()
+    for width, inches, data in re.findall(r"<img [^>]*width='(\d+)' data-inches='([\d.]+)'[^>]*"
+                                          r"src='data:image/png;base64,([^']+)'", html):
+        png = base64.b64decode(data)
+        px = struct.unpack(">I", png[16:20])[0]
+        ratios.append(int(width) / px)
+        widths.add(round(float(inches), 1))
+    assert len(ratios) >= 5 and {3.5, 7.2} <= widths  # both house widths are present
+    assert max(ratios) / min(ratios) == pytest.approx(1.0, abs=0.01)
