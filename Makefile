@@ -12,7 +12,7 @@ run: setup
 	$(PY) -m experiments.cli main --store $(STORE)
 
 test: setup
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 bench: setup
 	$(PY) benchmarks/run_all.py

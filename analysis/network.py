@@ -118,10 +118,12 @@ def fig_community(snap: Snapshot, *, baseline: str | None = "baseline", communit
 
 
 def community_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, label: str = "", community: int | None = None,
-                     width: str | float | None = None) -> Figure:
+                     width: str | float | None = None, layout: dict | None = None) -> Figure:
     """The community picture from one run's nodes and edges (the columns of the snapshot tables):
     what :func:`fig_community` draws from a store and the app draws from a running model. A
-    complete ``x``/``y`` in ``nodes`` is used as the layout, else one is computed."""
+    complete ``x``/``y`` in ``nodes`` is used as the layout, else one is computed. ``layout``
+    (node → position) is a cache for repeated drawings: used when it places every node, else
+    the computed layout is written into it."""
     res = nodes[nodes["kind"] == "resident"]
     if res.empty:
         raise AnalysisError("the network snapshot has no residents")
@@ -156,7 +158,13 @@ def community_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, label: str = "
     for a, b, k in zip(ew["source"], ew["target"], ew["kind"], strict=True):
         star = k == "service" and "grid_worker" in (kind_of.get(a), kind_of.get(b))
         g.add_edge(a, b, weight=3.0 if star else 1.0)
-    pos = _layout(g, whole)
+    if layout is not None and all_ids <= layout.keys():
+        pos = layout
+    else:
+        pos = _layout(g, whole)
+        if layout is not None:
+            layout.clear()
+            layout.update(pos)
     n_res = int((nodes["kind"] == "resident").sum())
     fig = style.new_figure(width if width is not None else "single", aspect=0.95)
     ax = fig.subplots()
