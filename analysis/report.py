@@ -316,7 +316,7 @@ def _join(parts: list[str]) -> str:
 
 def _reform_finding(judged: pd.DataFrame, catalog: OutputCatalog, n_pairs: int, level: float) -> str:
     """One or two sentences on one reform: meaningful changes (good/bad), cost, certainty."""
-    good, bad, other, costs, unsure = [], [], [], [], []
+    good, bad, other, costs, savings, unsure = [], [], [], [], [], []
     undeclared = False
     for r in judged.itertuples(index=False):
         info = catalog[r.output]
@@ -331,7 +331,7 @@ def _reform_finding(judged: pd.DataFrame, catalog: OutputCatalog, n_pairs: int, 
         if not r.excludes_zero:
             unsure.append(info.label.lower())
         if info.cost:
-            costs.append(text)
+            (costs if r.diff > 0 else savings).append(text)
         elif r.verdict == "good":
             good.append(text)
         elif r.verdict == "bad":
@@ -351,16 +351,18 @@ def _reform_finding(judged: pd.DataFrame, catalog: OutputCatalog, n_pairs: int, 
     else:
         first = "No key outputs change by a meaningful amount: every effect is negligible."
     cost_outs = [o for o in judged["output"] if catalog[o].cost]
-    if costs:
-        second = f"Cost: {_join(costs)}."
+    if costs or savings:
+        second = " ".join(t for t in (f"Costs more: {_join(costs)}." if costs else "",
+                                      f"Saves: {_join(savings)}." if savings else "") if t)
     elif cost_outs:
         second = "Costs about the same as the baseline."
     else:
         second = ""
     if unsure:
-        sure = (f"Less sure about {_join(unsure)}: the {_pct(level)} interval includes no change "
-                f"({n_pairs} paired replicates).")
-    elif good or bad or other or costs:
+        one = len(unsure) == 1
+        sure = (f"Less sure about {_join(unsure)}: {'its' if one else 'their'} {_pct(level)} "
+                f"interval{'' if one else 's'} include{'s' if one else ''} no change ({n_pairs} paired replicates).")
+    elif good or bad or other or costs or savings:
         sure = f"Sure: each change named has a {_pct(level)} interval that excludes zero ({n_pairs} paired replicates)."
     else:
         sure = f"({n_pairs} paired replicates.)"
@@ -375,7 +377,7 @@ def _summary_blocks(judged: pd.DataFrame, catalog: OutputCatalog, titles: dict[s
     n_pairs = int(judged.loc[judged["scenario"] != base, "n_pairs"].min()) if reforms else 0
     out: list[Block] = [H(2, "Summary"), P(
         f"Each reform was simulated {n_pairs} times with the same random draws as the baseline "
-        f"({titles.get(base, base)}), over {horizon} months; its effect is the difference from the baseline "
+        f"“{titles.get(base, base)}”, over {horizon} months; its effect is the difference from the baseline "
         "in each replicate, averaged. A change smaller than the smallest change that matters for that output "
         "(declared with the outputs) is called negligible, however small its p value. "
         "“Good” and “bad” follow the direction declared for each output.")]

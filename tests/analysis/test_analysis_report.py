@@ -142,7 +142,7 @@ def test_summary_calls_small_effects_negligible_whatever_the_p_value(written):
     assert row["p_value"] < 0.05 and abs(row["diff"]) < row["threshold"] and row["size"] == "negligible"
     md = written.with_suffix(".md").read_text(encoding="utf-8")
     pay = next(line for line in md.splitlines() if line.startswith("**Pay reform"))
-    assert "efficacy" not in pay and "turnover (−" in pay and "Cost: wage bill +" in pay
+    assert "efficacy" not in pay and "turnover (−" in pay and "Costs more: wage bill +" in pay
     assert "other key outputs change negligibly" in pay
     matrix = next(line for line in md.splitlines() if line.startswith("| Pay reform |"))
     assert "≈ 0" in matrix
