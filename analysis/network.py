@@ -84,16 +84,16 @@ def _pick_run(snap: Snapshot, baseline: str | None) -> tuple[str, str]:
     return str(row["run_id"]), str(row["scenario"])
 
 
-def _layout(g: nx.Graph, nodes: pd.DataFrame, seed: int = 1) -> dict[str, np.ndarray]:
-    xy = nodes.set_index("node")[["x", "y"]]
+def _layout(g: nx.Graph, nodes: pd.DataFrame, seed: int = 1, method: str = "stress") -> dict[str, np.ndarray]:
+    xy = nodes.set_index("node").reindex(columns=["x", "y"])  # a live model's snapshot has no layout columns
     if xy.notna().all().all() and len(xy) == g.number_of_nodes():
         return {n: np.array([r.x, r.y]) for n, r in xy.iterrows()}
     n = g.number_of_nodes()
-    if 2 < n <= 800 and nx.is_connected(g):
+    if method == "stress" and 2 < n <= 800 and nx.is_connected(g):
         # stress layout: graph distance ≈ drawn distance, so staff sit next to the residents they serve
         start = nx.spring_layout(g, seed=seed, iterations=50)
         return nx.kamada_kawai_layout(g, pos=start, weight="weight")
-    return nx.spring_layout(g, seed=seed, iterations=150, k=1.5 / math.sqrt(max(n, 1)))
+    return nx.spring_layout(g, seed=seed, iterations=150 if method == "stress" else 50, k=1.5 / math.sqrt(max(n, 1)))
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -118,12 +118,15 @@ def fig_community(snap: Snapshot, *, baseline: str | None = "baseline", communit
 
 
 def community_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, label: str = "", community: int | None = None,
-                     width: str | float | None = None, layout: dict | None = None) -> Figure:
+                     width: str | float | None = None, layout: dict | None = None,
+                     layout_method: str = "stress") -> Figure:
     """The community picture from one run's nodes and edges (the columns of the snapshot tables):
     what :func:`fig_community` draws from a store and the app draws from a running model. A
     complete ``x``/``y`` in ``nodes`` is used as the layout, else one is computed. ``layout``
     (node → position) is a cache for repeated drawings: used when it places every node, else
-    the computed layout is written into it."""
+    the computed layout is written into it. ``layout_method`` ``"stress"`` (Kamada–Kawai from a
+    spring start: drawn distance follows graph distance; seconds for a few hundred nodes) or
+    ``"spring"`` (a seeded spring layout only: a fraction of a second, for interactive use)."""
     res = nodes[nodes["kind"] == "resident"]
     if res.empty:
         raise AnalysisError("the network snapshot has no residents")
@@ -158,10 +161,16 @@ def community_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, label: str = "
     for a, b, k in zip(ew["source"], ew["target"], ew["kind"], strict=True):
         star = k == "service" and "grid_worker" in (kind_of.get(a), kind_of.get(b))
         g.add_edge(a, b, weight=3.0 if star else 1.0)
+    # residents belong to their grid even before a grid worker has visited them: a long layout tie
+    grid_node = whole[whole["kind"] == "grid"].dropna(subset=["grid"]).set_index("grid")["node"].to_dict()
+    for r, gi in zip(whole.loc[whole["kind"] == "resident", "node"], whole.loc[whole["kind"] == "resident", "grid"],
+                     strict=True):
+        if gi in grid_node and not g.has_edge(r, grid_node[gi]):
+            g.add_edge(r, grid_node[gi], weight=3.0)
     if layout is not None and all_ids <= layout.keys():
         pos = layout
     else:
-        pos = _layout(g, whole)
+        pos = _layout(g, whole, method=layout_method)
         if layout is not None:
             layout.clear()
             layout.update(pos)

@@ -191,7 +191,7 @@ def NetworkView(pr: S.PairedRun, version: int):
     nodes, edges = network_snapshot(model, c)
     layout = pr.layouts.setdefault((arm.value, c), {})
     with style.context():
-        fig = network.community_figure(nodes, edges, community=c, layout=layout,
+        fig = network.community_figure(nodes, edges, community=c, layout=layout, layout_method="spring",
                                        label=("your settings" if arm.value == "reform" else "baseline")
                                        + f", month {pr.month}", width="double")
         solara.FigureMatplotlib(fig, format="png", dependencies=[version, arm.value, c])
@@ -385,7 +385,9 @@ def Page():
             solara.SelectMultiple("Outputs shown", values=shown, all_values=list(OUTPUTS))
             NumbersNow(pr, outs, version)
         elif tab.value == VIEWS[1]:
-            NetworkView(pr, version)
+            with solara.Div(classes=["govsim-view"]):
+                NetworkView(pr, version)
         else:
-            HierarchyView(pr, version)
+            with solara.Div(classes=["govsim-view"]):
+                HierarchyView(pr, version)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_HORIZON = 36
+APP_HORIZON = 36  # as in test_app_browser.py
 
 
 def _free_port() -> int:
