@@ -769,7 +769,8 @@ def render_html(blocks: Iterable[Block], title: str) -> str:
             w_px, h_px = _png_size(b.png)
             inches = w_px / style.PNG_DPI
             data = base64.b64encode(b.png.read_bytes()).decode("ascii")
-            parts.append(f"<figure id='{e(b.name)}'><img alt='{e(b.caption)}' width='{round(inches * SCREEN_PX_PER_INCH)}'"
+            shown = round(inches * SCREEN_PX_PER_INCH)
+            parts.append(f"<figure id='{e(b.name)}'><img alt='{e(b.caption)}' width='{shown}'"
                          f" data-inches='{inches:.3f}' style='--w:{inches:.3f}' src='data:image/png;base64,{data}'>"
                          f"<figcaption><b>{e(b.name)}</b>: {e(b.caption)}</figcaption></figure>")
         elif isinstance(b, Code):

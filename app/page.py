@@ -68,8 +68,8 @@ picked = solara.reactive(None)
 
 def _ensure() -> None:
     if run.value is None:
-        ref = _reference(seed=int(os.environ.get("GOVSIM_APP_SEED", "1")),
-                         horizon=int(os.environ["GOVSIM_APP_HORIZON"]) if os.environ.get("GOVSIM_APP_HORIZON") else None)
+        horizon = os.environ.get("GOVSIM_APP_HORIZON")
+        ref = _reference(seed=int(os.environ.get("GOVSIM_APP_SEED", "1")), horizon=int(horizon) if horizon else None)
         reference.set(ref)
         ch = S.Settings(params=dict(ref.params), schedule=ref.schedule, switch_month=ref.switch_month, seed=ref.seed,
                         horizon=ref.horizon, source=None)
@@ -339,7 +339,8 @@ def Page():
     pr, ch, ref = run.value, chosen.value, reference.value
     solara.Title("govsim — reforms against the baseline")
     solara.Style(".lever{margin-bottom:10px}.lever-label{font-size:13px;display:block}"
-                 ".lever-name{font-size:11px;color:#777;display:block}.lever-changed .lever-label{font-weight:600}.month-label{margin-left:12px;font-weight:600;align-self:center}"
+                 ".lever-name{font-size:11px;color:#777;display:block}.lever-changed .lever-label{font-weight:600}"
+                 ".month-label{margin-left:12px;font-weight:600;align-self:center}"
                  ".numbers-now td,.numbers-now th{padding:2px 10px;text-align:right;border-bottom:1px solid #eee}"
                  ".numbers-now td:first-child,.numbers-now th:first-child{text-align:left}")
     with solara.Sidebar():

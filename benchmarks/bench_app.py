@@ -48,7 +48,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 def _rng(xs: list[float]) -> str:
     p90 = sorted(xs)[max(0, int(round(0.9 * len(xs))) - 1)]
-    return f"{min(xs):.0f}–{max(xs):.0f} ms (median {statistics.median(xs):.0f}, 90th percentile {p90:.0f}, n = {len(xs)})"
+    return (f"{min(xs):.0f}–{max(xs):.0f} ms (median {statistics.median(xs):.0f}, 90th percentile {p90:.0f}, "
+            f"n = {len(xs)})")
 
 
 def reference_step_ms(months: int) -> list[float]:

@@ -82,8 +82,12 @@ def app(chromium, app_url):
 
 
 def test_page_loads_offline_without_console_errors(app, artifacts):
-    app.run_to_end()
     page = app.page
+    page.get_by_role("button", name="Play").click()  # plays month after month until paused
+    app.chart_title("Month 3 of")
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Step").wait_for()
+    app.run_to_end()
     for text in ("Policy levers", "Load a scenario", "Save as scenario", "Play", "Step", "Reset"):
         assert page.get_by_text(text).first.is_visible(), text
     # a control for every policy lever of the registry, and only those
