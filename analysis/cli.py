@@ -69,14 +69,20 @@ def cmd_figures(a: argparse.Namespace) -> int:
 
 
 def cmd_report(a: argparse.Namespace) -> int:
+    import logging
+
     import matplotlib
+
+    if a.verbose:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
 
     matplotlib.use("Agg")
     from analysis.report import write_report
 
     path = write_report(a.store, a.experiment_id, a.out, formats=a.formats, width=a.width, baseline=a.baseline,
-                        level=a.level)
-    print(f"report: {path}  (Markdown: {path.with_suffix('.md')})")
+                        level=a.level, pdf=a.pdf)
+    print(f"report: {path}  (Markdown: {path.with_suffix('.md')}"
+          + (f"; PDF: {path.with_suffix('.pdf')})" if a.pdf else ")"))
     return 0
 
 
@@ -115,6 +121,9 @@ def register_cli(subparsers) -> None:
                               description="Write one self-contained HTML report (and the same in Markdown) of an "
                                           "experiment: scenarios, comparison table, figures, provenance.")
     _common(p, "report")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print report.pdf with headless Chromium (GOVSIM_CHROMIUM or chromium on PATH)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what could not be drawn, and why")
     p.set_defaults(func=cmd_report)
     p = subparsers.add_parser(
         "discover", help="scenario discovery: PRIM, CART and feature scores from the store",

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis import units
+from analysis.outputs import load_outputs
 from analysis.objectives import Condition, ObjectiveError
 from analysis.prim import PrimBox, prim
 from analysis.store import (
@@ -91,6 +91,7 @@ def load_cases(store: StoreLike, experiment_id: str | None = None, *, output: st
             raise UnknownOutputError(f"output {bad[0]!r} is not in experiment {exp}; it has: {', '.join(known)}")
         inputs = load_design_inputs(con, exp)
         summ = load_summaries(con, exp, outputs)
+        catalog = load_outputs(con, exp)
     if inputs.empty:
         raise EmptyResultError(f"experiment {exp} has no design (no varied inputs) to discover scenarios in; use a "
                                "robustness, design or sensitivity experiment")
@@ -122,7 +123,7 @@ def load_cases(store: StoreLike, experiment_id: str | None = None, *, output: st
             c = conds[0]
             v = means[c.output]
             hint = ""
-            if units.is_share(c.output) and abs(c.value) > 1:
+            if catalog[c.output].is_share and abs(c.value) > 1:
                 hint = (f"; shares are stored as fractions: did you mean {c.op} {c.value / 100:g} "
                         f"(or {c.op} {c.value:g}%)?")
             joined = (" and " if combine == "all" else " or ").join(map(str, conds))

@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from analysis.store import AnalysisError, has_table
+from analysis.outputs import load_outputs
+from analysis.store import AnalysisError
 
 __all__ = [
     "Condition",
@@ -46,6 +47,9 @@ _WORDS = {
     "min": "min", "minimize": "min", "minimise": "min", "lower": "min", "lower_is_better": "min", "down": "min",
     "-": "min", "-1": "min", "decrease": "min",
 }
+
+
+_DECLARED = {"higher": "max", "lower": "min"}  # the declarations' words (model/outputs.py) → directions
 
 
 class ObjectiveError(AnalysisError, ValueError):
@@ -107,22 +111,14 @@ def normalise_direction(value: Any) -> str | None:
 
 
 def declared_directions(con: Any, experiment_id: str) -> dict[str, str]:
-    """``{output: "max" | "min"}`` from the output declarations the engine wrote into the store
-    with the experiment (table ``outputs``: ``higher`` → ``max``, ``lower`` → ``min``).
+    """``{output: "max" | "min"}`` from the output declarations stored with the experiment
+    (:func:`analysis.outputs.load_outputs`: ``higher`` → ``max``, ``lower`` → ``min``).
 
     Outputs declared ``none`` (descriptive) and outputs of a target that declares nothing are
-    left out; a store written before declarations were stored has no ``outputs`` table and
-    gives an empty dict.
+    left out; a store written before declarations were stored gives an empty dict.
     """
-    if not has_table(con, "outputs"):
-        return {}
-    rows = con.execute("SELECT output, direction FROM outputs WHERE experiment_id = ?", [experiment_id]).fetchall()
-    out: dict[str, str] = {}
-    for name, d in rows:
-        nd = normalise_direction(d)
-        if nd:
-            out[str(name)] = nd
-    return out
+    catalog = load_outputs(con, experiment_id)
+    return {name: _DECLARED[info.direction] for name, info in catalog.items() if info.direction in _DECLARED}
 
 
 def resolve_directions(*, maximize: Iterable[str] = (), minimize: Iterable[str] = (), objectives: Iterable[str] = (),

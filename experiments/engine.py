@@ -697,11 +697,12 @@ def run_futures(store: Store | str | os.PathLike[str], *, name: str, futures: An
     for ref in reforms:
         if isinstance(ref, Mapping):
             rname, rparams, rsched = ref.get("name"), ref.get("params") or {}, ref.get("schedule") or []
-            info = {"description": ref.get("description", ""), "source_file": ref.get("source_file"),
-                    "sha256": ref.get("sha256")}
+            info = {"title": ref.get("title", ""), "description": ref.get("description", ""),
+                    "source_file": ref.get("source_file"), "sha256": ref.get("sha256")}
         else:
             rname, rparams, rsched = ref.name, ref.params, ref.schedule
-            info = {"description": ref.description, "source_file": ref.source_file, "sha256": ref.sha256}
+            info = {"title": ref.title, "description": ref.description, "source_file": ref.source_file,
+                    "sha256": ref.sha256}
         if not isinstance(rname, str) or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_+.-]*", rname):
             raise ExperimentError(f"reform name {rname!r} is not usable; letters, digits, '_', '-', '+' and '.'")
         if rname in seen:
@@ -788,8 +789,8 @@ def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any
     spec["crn"] = True
     # the model's final network of community 0, for the first replicate of each scenario
     spec["snapshot_replicates"] = [0] if (snapshots if snapshots is not None else _is_model_target(target)) else []
-    meta = [{"name": s.name, "description": s.description, "source_file": s.source_file, "sha256": s.sha256,
-             "params": s.params, "schedule": s.schedule} for s in loaded]
+    meta = [{"name": s.name, "title": s.title, "description": s.description, "source_file": s.source_file,
+             "sha256": s.sha256, "params": s.params, "schedule": s.schedule} for s in loaded]
     files = {s.name: {"file": s.source_file, "sha256": s.sha256, "extends_chain": list(s.chain)} for s in loaded}
     return _start(store, name=name, kind=kind, spec=spec, function=function, scenarios_meta=meta, design_rows=(),
                   extra_manifest={"scenario_files": files, "design": None},

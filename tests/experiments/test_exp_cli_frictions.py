@@ -71,7 +71,8 @@ def test_int_and_bool_factors_from_the_cli(tmp_path, capsys):
 
 # modules whose commands are registered on the govsim parser (sensitivity, robustness, figures,
 # report, discover, ...) and the entry points themselves
-CLI_MODULES = ("experiments/cli.py", "experiments/sensitivity.py", "experiments/robustness.py", "analysis/cli.py")
+CLI_MODULES = ("experiments/cli.py", "experiments/sensitivity.py", "experiments/robustness.py", "analysis/cli.py",
+               "app/cli.py")
 # exceptions a target raises inside a run (they fail that run, which the store records), not user errors
 RUN_FAILURES = {"experiments.analytic.AnalyticParameterError", "experiments.analytic.AnalyticFailure"}
 
@@ -93,11 +94,11 @@ def test_every_entry_point_uses_the_one_handler():
     from experiments.cli import build_parser
 
     commands = set(build_parser()._subparsers._group_actions[0].choices)
-    assert {"robustness", "discover", "sensitivity", "figures", "report", "export"} <= commands
+    assert {"robustness", "discover", "sensitivity", "figures", "report", "export", "app"} <= commands
 
 
 def test_every_error_the_project_raises_is_a_govsim_error():
-    """One base class: every exception class defined in experiments/, analysis/ and govsim/
+    """One base class: every exception class defined in experiments/, analysis/, app/ and govsim/
     derives from GovsimError (the analysis side through AnalysisError), so the one handler
     turns each into one line and its exit code."""
     import importlib
@@ -108,7 +109,7 @@ def test_every_error_the_project_raises_is_a_govsim_error():
     from govsim.errors import BatchInterrupted, GovsimError
 
     seen = []
-    for pkg in ("experiments", "analysis", "govsim"):
+    for pkg in ("experiments", "analysis", "app", "govsim"):
         for info in pkgutil.iter_modules(importlib.import_module(pkg).__path__, prefix=f"{pkg}."):
             mod = importlib.import_module(info.name)
             for _, cls in inspect.getmembers(mod, inspect.isclass):
@@ -122,5 +123,6 @@ def test_every_error_the_project_raises_is_a_govsim_error():
                 if pkg == "analysis":
                     assert issubclass(cls, AnalysisError) or cls.__name__ == "FigureStyleError", name
     for name in ("experiments.futures.FuturesError", "experiments.robustness.RobustnessError",
-                 "experiments.ema.EMAError", "analysis.prim.PrimError", "analysis.objectives.ObjectiveError"):
+                 "experiments.ema.EMAError", "analysis.prim.PrimError", "analysis.objectives.ObjectiveError",
+                 "app.server.AppError"):
         assert name in seen
