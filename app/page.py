@@ -248,7 +248,8 @@ def Levers(ch: S.Settings, ref: S.Settings):
         groups.setdefault(lv.group, []).append(lv)
     for g, items in groups.items():
         n = sum(ch.differs_from(ref, lv.name) for lv in items)
-        with solara.Details(summary=f"{g} ({len(items)} levers{f', {n} changed' if n else ''})", expand=n > 0):
+        count = f"{len(items)} lever{'s' if len(items) != 1 else ''}" + (f", {n} changed" if n else "")
+        with solara.Details(summary=f"{g} ({count})", expand=n > 0):
             for lv in items:
                 LeverControl(lv, ch.value(lv.name), ref.value(lv.name))
 

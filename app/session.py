@@ -21,6 +21,7 @@ import math
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -198,7 +199,11 @@ def settings_from_scenario(sc: Scenario, *, seed: int = 1, horizon: int | None =
 
 
 class PairedRun:
-    """The baseline and the chosen settings as two models on one seed, stepped together."""
+    """The baseline and the chosen settings as two models on one seed, stepped together.
+
+    The page steps it from its play thread and from button handlers at once; a lock makes
+    each month (both arms), each re-run of the reform arm and each read of the series whole,
+    so the two arms never drift apart and a reader never sees one arm a month ahead."""
 
     def __init__(self, reference: Settings, chosen: Settings) -> None:
         self.reference = reference
@@ -206,6 +211,7 @@ class PairedRun:
         self.base = reference.model()
         self.reform = self.chosen.model()
         self.layouts: dict[tuple[str, int], dict] = {}
+        self._lock = threading.RLock()
 
     @property
     def month(self) -> int:
@@ -221,28 +227,37 @@ class PairedRun:
 
     def step(self, months: int = 1) -> None:
         for _ in range(int(months)):
-            if self.done:
-                return
-            self.base.step()
-            self.reform.step()
+            with self._lock:
+                if self.done:
+                    return
+                self.base.step()
+                self.reform.step()
 
     def run_to(self, month: int) -> None:
-        self.step(max(0, min(int(month), self.horizon) - self.month))
+        while True:
+            with self._lock:
+                if self.month >= min(int(month), self.horizon):
+                    return
+                self.step()
 
     def set_chosen(self, chosen: Settings) -> None:
         """New settings for the reform arm: it is re-run from month 0 to the current month (the
         baseline arm is untouched: same seed, same settings)."""
-        month = self.month
-        self.chosen = replace(chosen, seed=self.reference.seed, horizon=self.reference.horizon)
-        self.reform = self.chosen.model()
-        for _ in range(month):
-            self.reform.step()
-        self.layouts = {k: v for k, v in self.layouts.items() if k[0] != "reform"}
+        with self._lock:
+            month = self.month
+            self.chosen = replace(chosen, seed=self.reference.seed, horizon=self.reference.horizon)
+            reform = self.chosen.model()
+            for _ in range(month):
+                reform.step()
+            self.reform = reform
+            self.layouts = {k: v for k, v in self.layouts.items() if k[0] != "reform"}
 
     def series(self, outputs: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
         """``{"baseline": {output: values}, "reform": {...}, "month": ...}`` up to now."""
-        b, r = self.base.recorder.arrays(), self.reform.recorder.arrays()
-        return {"month": b["month"], "baseline": {o: b[o] for o in outputs}, "reform": {o: r[o] for o in outputs}}
+        with self._lock:
+            b, r = self.base.recorder.arrays(), self.reform.recorder.arrays()
+            return {"month": b["month"], "baseline": {o: b[o] for o in outputs},
+                    "reform": {o: r[o] for o in outputs}}
 
     def arm(self, which: str) -> GovernanceModel:
         return self.base if which == "baseline" else self.reform

@@ -80,6 +80,36 @@ def test_paired_runs_share_the_seed_and_differ_only_after_the_switch():
     np.testing.assert_array_equal(s2["reform"][S.key_outputs()[0]], base_before)
 
 
+def test_paired_run_stepped_from_two_threads_stays_paired():
+    """The page steps from its play thread while a button runs to the end: the arms stay on
+    the same month and give what stepping one after the other gives."""
+    import threading
+
+    ref = _reference(horizon=24)
+    lever = next(x for x in S.levers() if x.type == "float")
+    ch = ref.with_switch_month(3).with_lever(lever.name, lever.hi)
+    outs = S.key_outputs()[:3]
+    alone = S.PairedRun(ref, ch)
+    alone.run_to(24)
+    both = S.PairedRun(ref, ch)
+
+    def play():
+        while not both.done:
+            both.step()
+
+    threads = [threading.Thread(target=play), threading.Thread(target=both.run_to, args=(24,)),
+               threading.Thread(target=both.set_chosen, args=(ch,))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert both.base.month == both.reform.month == 24
+    a, b = alone.series(outs), both.series(outs)
+    for arm in ("baseline", "reform"):
+        for o in outs:
+            np.testing.assert_array_equal(a[arm][o], b[arm][o])
+
+
 def test_hierarchy_frames_cover_every_community_and_grid():
     """As many community and grid nodes as the model's own outputs count (public surface)."""
     m = _reference(horizon=2).model()
