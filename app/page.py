@@ -183,7 +183,7 @@ def NumbersNow(pr: S.PairedRun, outputs: list[str], version: int):
 def NetworkView(pr: S.PairedRun, version: int):
     arm = solara.use_reactive("reform")
     model = pr.arm(arm.value)
-    n_comm = int(model.com.n) if hasattr(model, "com") else 1
+    n_comm = S.n_communities(model)
     with solara.Row():
         solara.ToggleButtonsSingle(value=arm, values=["reform", "baseline"])
         solara.SliderInt("community", value=community, min=0, max=max(0, n_comm - 1))

@@ -37,7 +37,7 @@ from model.outputs import OUTPUTS
 from model.parameters import REGISTRY, Parameter
 
 __all__ = ["DEFAULT_SWITCH_MONTH", "GROUP_ORDER", "Lever", "PairedRun", "SaveError", "Settings", "hierarchy_frames",
-           "key_outputs", "levers", "save_scenario", "scenario_toml", "settings_from_scenario"]
+           "key_outputs", "levers", "n_communities", "save_scenario", "scenario_toml", "settings_from_scenario"]
 
 #: Lever groups shown first, in this order; other groups follow in registry order.
 GROUP_ORDER = ("pay", "budget", "workforce", "admin", "participation", "attitudes", "structure")
@@ -255,12 +255,18 @@ class PairedRun:
     def series(self, outputs: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
         """``{"baseline": {output: values}, "reform": {...}, "month": ...}`` up to now."""
         with self._lock:
-            b, r = self.base.recorder.arrays(), self.reform.recorder.arrays()
+            b, r = self.base.datacollector.arrays(), self.reform.datacollector.arrays()
             return {"month": b["month"], "baseline": {o: b[o] for o in outputs},
                     "reform": {o: r[o] for o in outputs}}
 
     def arm(self, which: str) -> GovernanceModel:
         return self.base if which == "baseline" else self.reform
+
+
+def n_communities(model: GovernanceModel) -> int:
+    """How many communities the model has now (mergers reduce them): its hierarchy's community
+    nodes, numbered 0..n-1 as ``network_snapshot`` takes them."""
+    return sum(1 for _, d in model.hierarchy.nodes(data=True) if d.get("kind") == "community")
 
 
 def hierarchy_frames(model: GovernanceModel) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -110,13 +110,29 @@ def test_paired_run_stepped_from_two_threads_stays_paired():
             np.testing.assert_array_equal(a[arm][o], b[arm][o])
 
 
+def test_the_community_picker_follows_mergers():
+    """After a merger the reform arm has fewer communities; the network view offers each of
+    them (and only them) to draw."""
+    from model.run import network_snapshot
+
+    ref = _reference(horizon=6)
+    merge = next(x for x in S.levers() if x.name == "merge_rate")
+    pr = S.PairedRun(ref, ref.with_switch_month(1).with_lever(merge.name, merge.hi))
+    pr.run_to(4)
+    n_base, n_reform = S.n_communities(pr.base), S.n_communities(pr.reform)
+    assert n_reform < n_base
+    for c in range(n_reform):
+        nodes, _ = network_snapshot(pr.reform, c)
+        assert len(nodes) > 0
+
+
 def test_hierarchy_frames_cover_every_community_and_grid():
     """As many community and grid nodes as the model's own outputs count (public surface)."""
     m = _reference(horizon=2).model()
     m.step()
     nodes, edges = S.hierarchy_frames(m)
     counts = m.datacollector.get_model_vars_dataframe().iloc[-1]
-    assert (nodes["kind"] == "community").sum() == counts["n_communities"]
+    assert (nodes["kind"] == "community").sum() == counts["n_communities"] == S.n_communities(m)
     assert (nodes["kind"] == "grid").sum() == counts["n_grids"]
     assert set(edges["source"]) | set(edges["target"]) <= set(nodes["node"])
 
