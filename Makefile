@@ -6,13 +6,13 @@ STORE ?= results/govsim.duckdb
 .PHONY: setup run test bench clean
 
 setup:
-	@tools/bootstrap.sh dev,ema
+	@tools/bootstrap.sh dev,ema,app
 
 run: setup
 	$(PY) -m experiments.cli main --store $(STORE)
 
 test: setup
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 bench: setup
 	$(PY) benchmarks/run_all.py

@@ -1,7 +1,7 @@
 """``govsim figures``, ``govsim report`` and ``govsim discover``: the analysis commands.
 
 ``experiments/cli.py`` calls :func:`register_cli` with its subparsers; ``python -m
-analysis.cli`` offers the same two commands on their own. User errors (missing store,
+analysis.cli`` offers the same commands on their own. User errors (missing store,
 unknown experiment, bad option) print one line on stderr and exit with code 2, through the
 handler every command shares (:func:`govsim.errors.run_command`).
 """
@@ -69,14 +69,20 @@ def cmd_figures(a: argparse.Namespace) -> int:
 
 
 def cmd_report(a: argparse.Namespace) -> int:
+    import logging
+
     import matplotlib
+
+    if a.verbose:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
 
     matplotlib.use("Agg")
     from analysis.report import write_report
 
     path = write_report(a.store, a.experiment_id, a.out, formats=a.formats, width=a.width, baseline=a.baseline,
-                        level=a.level)
-    print(f"report: {path}  (Markdown: {path.with_suffix('.md')})")
+                        level=a.level, pdf=a.pdf)
+    print(f"report: {path}  (Markdown: {path.with_suffix('.md')}"
+          + (f"; PDF: {path.with_suffix('.pdf')})" if a.pdf else ")"))
     return 0
 
 
@@ -88,23 +94,17 @@ def cmd_discover(a: argparse.Namespace) -> int:
 
     from analysis.discovery import discover, summary_markdown, write_discovery
     from analysis.objectives import parse_condition
-    from analysis.prim import PrimError
-    from analysis.style import FigureStyleError, check_formats
+    from analysis.style import check_formats
 
-    try:
-        formats = check_formats(a.formats)
-        conds = [parse_condition(w, output=a.output, what="--where") for w in a.where]
-        d = discover(a.store, a.experiment, output=a.output, where=conds, combine="any" if a.any else "all",
-                     reform=a.reform, peel_alpha=a.peel_alpha, paste_alpha=a.paste_alpha, mass_min=a.mass_min,
-                     threshold=a.threshold, max_boxes=a.max_boxes,
-                     significance=None if a.keep_all_restrictions else a.significance, cart_depth=a.cart_depth,
-                     cart_min_leaf=a.cart_min_leaf, n_trees=a.trees,
-                     seed=a.seed)
-        out = Path(a.out) if a.out else Path(a.store).resolve().parent / "discovery" / d.cases.experiment_id
-        files = write_discovery(d, out, formats=formats)
-    except (AnalysisError, PrimError, FigureStyleError) as err:
-        _say(f"govsim: error: {err}")
-        return EXIT_USAGE
+    formats = check_formats(a.formats)
+    conds = [parse_condition(w, output=a.output, what="--where") for w in a.where]
+    d = discover(a.store, a.experiment, output=a.output, where=conds, combine="any" if a.any else "all",
+                 reform=a.reform, peel_alpha=a.peel_alpha, paste_alpha=a.paste_alpha, mass_min=a.mass_min,
+                 threshold=a.threshold, max_boxes=a.max_boxes,
+                 significance=None if a.keep_all_restrictions else a.significance, cart_depth=a.cart_depth,
+                 cart_min_leaf=a.cart_min_leaf, n_trees=a.trees, seed=a.seed)
+    out = Path(a.out) if a.out else Path(a.store).resolve().parent / "discovery" / d.cases.experiment_id
+    files = write_discovery(d, out, formats=formats)
     print(summary_markdown(d))
     _say(f"written to {out}: " + ", ".join(sorted(p.name for ps in files.values() for p in ps)))
     return 0
@@ -121,6 +121,9 @@ def register_cli(subparsers) -> None:
                               description="Write one self-contained HTML report (and the same in Markdown) of an "
                                           "experiment: scenarios, comparison table, figures, provenance.")
     _common(p, "report")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print report.pdf with headless Chromium (GOVSIM_CHROMIUM or chromium on PATH)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what could not be drawn, and why")
     p.set_defaults(func=cmd_report)
     p = subparsers.add_parser(
         "discover", help="scenario discovery: PRIM, CART and feature scores from the store",

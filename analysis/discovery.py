@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis import units
+from analysis.outputs import load_outputs
 from analysis.objectives import Condition, ObjectiveError
 from analysis.prim import PrimBox, prim
 from analysis.store import (
@@ -91,6 +91,7 @@ def load_cases(store: StoreLike, experiment_id: str | None = None, *, output: st
             raise UnknownOutputError(f"output {bad[0]!r} is not in experiment {exp}; it has: {', '.join(known)}")
         inputs = load_design_inputs(con, exp)
         summ = load_summaries(con, exp, outputs)
+        catalog = load_outputs(con, exp)
     if inputs.empty:
         raise EmptyResultError(f"experiment {exp} has no design (no varied inputs) to discover scenarios in; use a "
                                "robustness, design or sensitivity experiment")
@@ -122,7 +123,7 @@ def load_cases(store: StoreLike, experiment_id: str | None = None, *, output: st
             c = conds[0]
             v = means[c.output]
             hint = ""
-            if units.is_share(c.output) and abs(c.value) > 1:
+            if catalog[c.output].is_share and abs(c.value) > 1:
                 hint = (f"; shares are stored as fractions: did you mean {c.op} {c.value / 100:g} "
                         f"(or {c.op} {c.value:g}%)?")
             joined = (" and " if combine == "all" else " or ").join(map(str, conds))
@@ -308,14 +309,25 @@ def fig_tradeoff(box: PrimBox, *, width: str | float | None = None) -> Figure:
 
 
 def fig_box(box: PrimBox, *, width: str | float | None = None) -> Figure:
-    """The chosen box's limits on each restricted input (on its full range), with quasi-p values."""
+    """The chosen box's limits on each restricted input (on its full range), with quasi-p values.
+
+    A categorical restriction's levels are written above its bar, wrapped onto as many lines
+    as they need; its row is made taller accordingly."""
+    import textwrap
+
     lim = box.limits()
+    labels = [None if r.type == "numeric" else textwrap.wrap("{" + ", ".join(map(str, r.levels)) + "}", 48)
+              for r in lim.itertuples()]
+    step = [1.0 + 0.4 * (len(lab) - 1 if lab else 0) for lab in labels]  # row heights, bottom row last
+    ys, top = [], 0.0
+    for h in reversed(step):
+        ys.insert(0, top)
+        top += h
     n = max(len(lim), 1)
     with context():
-        fig = new_figure(width or "single", height=0.7 + 0.32 * n)
+        fig = new_figure(width or "single", height=0.7 + 0.32 * max(top, n))
         ax = fig.subplots()
-        for i, r in enumerate(lim.itertuples()):
-            y = n - 1 - i
+        for r, y, lab in zip(lim.itertuples(), ys, labels, strict=True):
             ax.plot([0, 1], [y, y], color="#D0D0D0", linewidth=6, solid_capstyle="butt", zorder=1)
             if r.type == "numeric":
                 span = (r.max - r.min) or 1.0
@@ -324,11 +336,11 @@ def fig_box(box: PrimBox, *, width: str | float | None = None) -> Figure:
                 ax.text(a, y + 0.28, f"{r.lower:.3g}", ha="center", fontsize=7)
                 ax.text(b, y + 0.28, f"{r.upper:.3g}", ha="center", fontsize=7)
             else:
-                ax.text(0.5, y + 0.28, "{" + ", ".join(map(str, r.levels)) + "}", ha="center", fontsize=7)
+                ax.text(0.5, y + 0.2, "\n".join(lab), ha="center", va="bottom", fontsize=7, linespacing=1.1)
             ax.text(1.03, y, f"qp = {r.qp:.2g}", va="center", fontsize=7)
-        ax.set_yticks(range(n), list(lim["input"])[::-1] if len(lim) else [""])
+        ax.set_yticks(ys if len(lim) else [0], list(lim["input"]) if len(lim) else [""])
         ax.set_xlim(-0.02, 1.25)
-        ax.set_ylim(-0.6, n - 0.2)
+        ax.set_ylim(-0.6, (top if len(lim) else 1.0) - 0.2)
         ax.set_xticks([0, 0.5, 1], ["min", "", "max"])
         ax.set_xlabel("Range of each input in the cases (box in blue)")
         s = box.stats
@@ -368,7 +380,9 @@ def fig_scatter(d: Discovery, *, width: str | float | None = None) -> Figure | N
         ax.plot(x[hit], y[hit], "o", color=OKABE_ITO["vermillion"], markersize=2.5, alpha=0.8,
                 label="cases of interest")
         if shown:
-            ax.set_title("cases with " + " and ".join(shown), fontsize=7)
+            import textwrap
+
+            ax.set_title(textwrap.fill("cases with " + " and ".join(shown), 60), fontsize=7)
         full = box.limits(all_inputs=True).set_index("input")
         xa = (full.loc[a, "lower"], full.loc[a, "upper"])
         yb = (full.loc[b, "lower"], full.loc[b, "upper"])

@@ -36,7 +36,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from scipy import stats as _st
 
-from analysis import network, style, units
+from analysis import network, style
+from analysis.outputs import OutputCatalog, load_outputs
 from analysis.stats import compare_scenarios, scenario_order
 from analysis.store import (
     AnalysisError,
@@ -45,6 +46,7 @@ from analysis.store import (
     has_table,
     load_scenarios,
     load_summaries,
+    scenario_titles,
     load_timeseries,
     open_store,
     resolve_experiment,
@@ -139,28 +141,37 @@ def _axes(fig: Figure, nrows: int, ncols: int, n: int, **kw) -> list:
     return axs[:n]
 
 
+def _legend_shape(labels: Sequence[str], width_in: float) -> tuple[int, int]:
+    """Columns and rows of a legend of 7 pt entries that fits the figure's width."""
+    longest = max((len(t) for t in labels), default=10)
+    fits = max(1, int(width_in * 72 / (7 * 0.62) // (longest + 5)))  # characters of text, handle and gap
+    ncols = max(1, min(len(labels), fits, 5))
+    return ncols, math.ceil(len(labels) / ncols)
+
+
 def _scenario_legend(fig: Figure, colors: dict[str, str], *, marker: str | None = None,
-                     band_label: str | None = None) -> None:
-    handles = [Line2D([], [], color=c, marker=marker, lw=0 if marker else 1.5, label=s) for s, c in colors.items()]
+                     band_label: str | None = None, labels: dict[str, str] | None = None) -> None:
+    handles = [Line2D([], [], color=c, marker=marker, lw=0 if marker else 1.5, label=(labels or {}).get(s, s))
+               for s, c in colors.items()]
     if band_label:
         from matplotlib.patches import Patch
 
         handles.append(Patch(facecolor=style.GREY, alpha=0.3, lw=0, label=f"band: {band_label}"))
-    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 5 if fig.get_figwidth() > 5 else 3),
+    ncols, _ = _legend_shape([h.get_label() for h in handles], fig.get_figwidth())
+    fig.legend(handles=handles, loc="outside upper center", ncols=ncols,
                frameon=False, handlelength=1.5, columnspacing=1.2)
 
 
 # ----------------------------------------------------------------------------- time series
 
 
-def _natural_range(output: str) -> tuple[float | None, float | None]:
-    """Range the values of an output can take (bands are clipped to it for display)."""
-    u = units.unit(output)
-    if u in ("share", "0-1"):
-        return 0.0, 1.0
-    if u and u != "yuan" and output in units.UNITS:  # rates, counts, money flows are not negative
-        return 0.0, None
-    return None, None
+def _label(catalog: OutputCatalog | None, output: str) -> str:
+    return (catalog if catalog is not None else OutputCatalog())[output].label
+
+
+def _cmp_catalog(cmp: pd.DataFrame) -> OutputCatalog:
+    cat = cmp.attrs.get("outputs")
+    return cat if isinstance(cat, OutputCatalog) else OutputCatalog()
 
 
 def fig_timeseries(
@@ -172,23 +183,30 @@ def fig_timeseries(
     target: dict[str, float] | None = None,
     band_label: str = "95 % CI of the mean",
     events: dict[float, str] | None = None,
+    catalog: OutputCatalog | None = None,
+    labels: dict[str, str] | None = None,
 ) -> Figure:
     """One panel per output, one line (mean) and band per scenario, month on the x axis; bands
     are clipped to the output's possible range (e.g. 0-100 % for shares). ``target`` maps an
     output to a horizontal reference line (e.g. the 95 % satisfaction target); ``events`` maps a
-    month to a label drawn as a vertical line (e.g. when the reforms start)."""
+    month to a vertical line, labelled once above the top row of panels (e.g. when the reforms
+    start). ``labels`` names the scenarios in the legend (e.g. by their titles)."""
+    cat = catalog if catalog is not None else OutputCatalog()
     outs = [o for o in outputs if o in set(env["output"])]
     if not outs:
         raise AnalysisError(f"none of the outputs {', '.join(outputs)} is in the time series")
     w = style.width_inches(width if width is not None else ("single" if len(outs) == 1 else "double"))
     nrows, ncols = _grid(len(outs), w)
     panel_h = 2.0 if ncols > 1 else 2.3
-    fig = style.new_figure(w, height=0.45 + panel_h * nrows)
+    names = [(labels or {}).get(sc, sc) for sc in colors] + [f"band: {band_label}"]
+    legend_rows = _legend_shape(names, w)[1]
+    fig = style.new_figure(w, height=0.3 + 0.16 * legend_rows + panel_h * nrows)
     axs = _axes(fig, nrows, ncols, len(outs), sharex=True)
     for i, (ax, o) in enumerate(zip(axs, outs, strict=True)):
-        k = units.scale(o)
+        info = cat[o]
+        k = info.scale
         sub = env[env["output"] == o]
-        lo_lim, hi_lim = _natural_range(o)
+        lo_lim, hi_lim = info.natural_range
         for j, (s, c) in enumerate(colors.items()):
             d = sub[sub["scenario"] == s]
             if d.empty:
@@ -198,42 +216,56 @@ def fig_timeseries(
             ax.fill_between(d["month"], low, high, color=c, alpha=0.15 if top else 0.18, lw=0, zorder=1 + j / 100)
             ax.plot(d["month"], d["mean"] * k, color=c, lw=1.0 if top else 1.2, zorder=5 if top else 3 + j / 100)
         if target and o in target:
-            ax.axhline(target[o] * k, color=style.GREY, ls="--", lw=0.9)
-            ax.annotate(f"target {target[o] * k:g}{' %' if k == 100 else ''}", xy=(1.0, target[o] * k),
-                        xycoords=("axes fraction", "data"), xytext=(0, 2), textcoords="offset points",
-                        ha="right", va="bottom", fontsize=7, color=style.GREY)
             lo, hi = ax.get_ylim()
-            ax.set_ylim(lo, max(hi, target[o] * k * 1.02))
+            ax.set_ylim(lo, max(hi, target[o] * k * 1.06))
+            ax.axhline(target[o] * k, color=style.GREY, ls="--", lw=0.9)
+            # inside the axes, under the line at its right end: clear of the top edge and the notes above it
+            ax.annotate(f"target {target[o] * k:g}{' %' if k == 100 else ''}", xy=(1.0, target[o] * k),
+                        xycoords=("axes fraction", "data"), xytext=(-2, -2), textcoords="offset points",
+                        ha="right", va="top", fontsize=7, color=style.GREY)
         for month, text in (events or {}).items():
             ax.axvline(month, color=style.GREY, lw=0.6, ls=":", zorder=0)
-            ax.annotate(text, xy=(month, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
-                        textcoords="offset points", ha="left", va="top", fontsize=7, color=style.GREY)
-        ax.set_ylabel(units.axis_label(o))
+            if i < ncols:  # labelled above the top row only, outside the data area
+                ax.annotate(text, xy=(month, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2),
+                            textcoords="offset points", ha="center", va="bottom", fontsize=7, color=style.GREY)
+        ax.set_ylabel(_wrap_label(info.axis_label(), panel_h))
         if i >= len(outs) - ncols:
             ax.set_xlabel("Time (months)")
         ax.set_xlim(env["month"].min(), env["month"].max())
         if len(outs) > 1:
             style.panel_label(ax, "abcdefghijklmnop"[i])
-    _scenario_legend(fig, colors, band_label=band_label)
+    _scenario_legend(fig, colors, band_label=band_label, labels=labels)
     return fig
+
+
+def _wrap_label(text: str, height_in: float, font_pt: float = 8.0) -> str:
+    """Break a y-axis label before its unit when it is longer than the panel is high (a long
+    vertical label would otherwise run past the axes into the legend above)."""
+    fits = int(height_in * 0.8 * 72 / (font_pt * 0.6))  # characters of DejaVu Sans that fit
+    if len(text) <= fits or " (" not in text:
+        return text
+    name, unit = text.rsplit(" (", 1)
+    return f"{name}\n({unit}"
 
 
 # ----------------------------------------------------------------------------- comparisons
 
 
-def _delta_scale(output: str, biggest: float) -> tuple[float, str]:
+def _delta_scale(info, biggest: float) -> tuple[float, str]:
     """Factor and unit for differences: shares in percentage points, large money in thousands."""
-    u = units.unit(output)
-    if units.is_share(output):
-        return 100.0, {"share": "pp", "share/year": "pp/year"}[u]
-    if np.isfinite(biggest) and biggest >= 1e4 and u:
-        return 1e-3, f"thousand {u}"
-    return 1.0, u or "model units"
+    if info.is_share:
+        return 100.0, info.delta_unit
+    if np.isfinite(biggest) and biggest >= 1e4 and info.unit:
+        return 1e-3, f"thousand {info.unit}"
+    return 1.0, info.unit or "model units"
 
 
-def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str | float | None = None) -> Figure:
+def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str | float | None = None,
+                        labels: dict[str, str] | None = None) -> Figure:
     """Small multiples of paired differences vs baseline (mean and CI), one panel per output;
-    shares in percentage points. Scenarios are listed on the left of each row."""
+    shares in percentage points. Scenarios are listed on the left of each row (by ``labels``,
+    e.g. their titles, when given)."""
+    cat = _cmp_catalog(cmp)
     base = cmp.attrs.get("baseline")
     d = cmp[(cmp["scenario"] != base) & cmp["diff"].notna()]
     if base is None or d.empty:
@@ -250,7 +282,7 @@ def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str
     axs = _axes(fig, nrows, ncols, len(outs))
     ypos = {s: len(scen) - 1 - i for i, s in enumerate(scen)}
     for i, (ax, o) in enumerate(zip(axs, outs, strict=True)):
-        k, du = _delta_scale(o, d.loc[d["output"] == o, ["diff_ci_low", "diff_ci_high", "diff"]].abs().max().max())
+        k, du = _delta_scale(cat[o], d.loc[d["output"] == o, ["diff_ci_low", "diff_ci_high", "diff"]].abs().max().max())
         for _, r in d[d["output"] == o].iterrows():
             y = ypos[r["scenario"]]
             lo, hi = r["diff_ci_low"] * k, r["diff_ci_high"] * k
@@ -258,11 +290,12 @@ def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str
             ax.errorbar(r["diff"] * k, y, xerr=err, fmt="o", color=colors[r["scenario"]],
                         ms=3.5 if len(scen) <= 6 else 2.5, lw=1.0, capsize=0)
         ax.axvline(0.0, color=style.GREY, lw=0.6, ls=":")
-        ax.set_yticks(list(ypos.values()), list(ypos) if i % ncols == 0 else [""] * len(ypos))
+        names = [(labels or {}).get(s, s) for s in ypos]
+        ax.set_yticks(list(ypos.values()), names if i % ncols == 0 else [""] * len(ypos))
         ax.set_ylim(-0.6, len(scen) - 0.4)
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
-        ax.set_title(units.label(o), fontsize=7.5)
+        ax.set_title(cat[o].label, fontsize=7.5)
         ax.set_xlabel(f"Δ ({du})")
         ax.ticklabel_format(axis="x", style="plain", useOffset=False)
     return fig
@@ -276,13 +309,19 @@ def fig_tradeoff(
     colors: dict[str, str],
     width: str | float | None = None,
     max_named: int = 6,
+    labels: dict[str, str] | None = None,
 ) -> Figure:
     """Cost against benefit outputs, one point per scenario with CIs on both axes.
 
     ``cmp`` is a :func:`analysis.stats.compare_scenarios` frame. With a baseline the points are
     the paired differences from it (the baseline sits at the origin); without one, the scenario
-    means. Up to ``max_named`` scenarios are named next to their point; more are numbered, with
-    the key under the figure."""
+    means. Up to ``max_named`` scenarios are named next to their point (by ``labels``, e.g.
+    their titles); more are numbered, with the key under the figure. Labels are moved apart
+    with adjustText so that none overlaps another or a point, with a thin leader line where
+    one had to move."""
+    from adjustText import adjust_text
+
+    names = labels or {}
     present = set(cmp["output"])
     bens = [b for b in benefits if b in present]
     if cost not in present or not bens:
@@ -295,12 +334,15 @@ def fig_tradeoff(
     w = style.width_inches(width if width is not None else ("double" if len(bens) > 1 else "single"))
     ncols = len(bens) if w >= 5 else 1
     nrows = math.ceil(len(bens) / ncols)
-    fig = style.new_figure(w, height=0.5 + 2.4 * nrows + (0 if named else 0.12 * math.ceil(len(pts) / 4)))
+    fig = style.new_figure(w, height=0.5 + 2.4 * nrows + (0 if named else 0.14 * math.ceil(len(pts) / 3)))
     axs = _axes(fig, nrows, ncols, len(bens))
     m = cmp.set_index(["scenario", "output"])
-    kx, ux = _delta_scale(cost, 0.0) if paired else (units.scale(cost), None)
+    cat = _cmp_catalog(cmp)
+    kx, ux = _delta_scale(cat[cost], 0.0) if paired else (cat[cost].scale, None)
+    placed: list[tuple] = []  # (ax, texts, xs, ys)
     for i, (ax, b) in enumerate(zip(axs, bens, strict=True)):
-        ky, uy = _delta_scale(b, 0.0) if paired else (units.scale(b), None)
+        ky, uy = _delta_scale(cat[b], 0.0) if paired else (cat[b].scale, None)
+        texts, xs, ys = [], [], []
         for j, s in enumerate(pts):
             if (s, cost) not in m.index or (s, b) not in m.index:
                 continue
@@ -310,25 +352,36 @@ def fig_tradeoff(
             yerr = np.nan_to_num([[(y[est] - y[lo]) * ky], [(y[hi] - y[est]) * ky]])
             ax.errorbar(x[est] * kx, y[est] * ky, xerr=xerr, yerr=yerr, fmt="o", color=c, ms=3.5, lw=0.8,
                         capsize=0, alpha=0.9)
-            ax.annotate(s if named else str(j + 1), (x[est] * kx, y[est] * ky), xytext=(3, 2),
-                        textcoords="offset points", fontsize=7, color=c if named else "black")
+            xs.append(x[est] * kx)
+            ys.append(y[est] * ky)
+            texts.append(ax.text(xs[-1], ys[-1], names.get(s, s) if named else str(j + 1), fontsize=7,
+                                 color=c if named else "black", ha="left", va="bottom"))
         if paired:
             ax.axhline(0, color=style.GREY, lw=0.6, ls=":")
             ax.axvline(0, color=style.GREY, lw=0.6, ls=":")
             ax.plot([0], [0], marker="o", ms=4, color=style.OKABE_ITO["black"])
-            ax.annotate(base, (0, 0), xytext=(-3, -9), textcoords="offset points", fontsize=7, ha="right")
-            ax.set_xlabel(f"Δ {units.label(cost)} ({ux})")
-            ax.set_ylabel(f"Δ {units.label(b)} ({uy})")
+            texts.append(ax.text(0, 0, names.get(base, base), fontsize=7, ha="right", va="top"))
+            xs.append(0.0)
+            ys.append(0.0)
+            ax.set_xlabel(f"Δ {cat[cost].label} ({ux})")
+            ax.set_ylabel(f"Δ {cat[b].label} ({uy})")
         else:
-            ax.set_xlabel(units.axis_label(cost))
-            ax.set_ylabel(units.axis_label(b))
-        if b in ("turnover_annual", "quit_rate_annual", "vacancy_rate"):
-            ax.set_title("lower = better retention", fontsize=7, loc="right", color=style.GREY)
+            ax.set_xlabel(cat[cost].axis_label())
+            ax.set_ylabel(cat[b].axis_label())
+        if cat[b].direction in ("higher", "lower"):
+            ax.set_title(f"{cat[b].direction} = better", fontsize=7, loc="right", color=style.GREY)
+        placed.append((ax, texts, xs, ys))
         if len(bens) > 1:
             style.panel_label(ax, "abcdefgh"[i])
     if not named:
-        key = "   ".join(f"{j + 1}\u00a0{s}" for j, s in enumerate(pts))  # no break inside an entry
+        key = "   ".join(f"{j + 1}\u00a0{names.get(s, s)}".replace(" ", "\u00a0")  # no break inside an entry
+                         for j, s in enumerate(pts))
         fig.supxlabel(key, fontsize=7, wrap=True)
+    fig.draw_without_rendering()  # final axes sizes first: adjustText works in display units
+    for ax, texts, xs, ys in placed:
+        if texts:
+            adjust_text(texts, x=xs, y=ys, ax=ax, expand=(1.15, 1.3), ensure_inside_axes=True, iter_lim=300,
+                        arrowprops={"arrowstyle": "-", "lw": 0.4, "color": style.GREY})
     return fig
 
 
@@ -367,7 +420,8 @@ def _at_period(df: pd.DataFrame, period: str | None) -> pd.DataFrame:
     return df[df["period"].isna()] if period is None else df[df["period"] == period]
 
 
-def fig_sobol(si: pd.DataFrame, output: str, *, width: str | float | None = None) -> Figure:
+def fig_sobol(si: pd.DataFrame, output: str, *, width: str | float | None = None,
+              catalog: OutputCatalog | None = None) -> Figure:
     """S1 and ST per factor (bars, 95 % CI whiskers), and S2 as a heatmap when present —
     at the largest sample size in ``si`` (rows of one Sobol analysis, one period)."""
     d = si[si["output"] == output]
@@ -401,7 +455,7 @@ def fig_sobol(si: pd.DataFrame, output: str, *, width: str | float | None = None
     ax.axvline(0, color="black", lw=0.6)
     ax.spines["left"].set_visible(False)
     ax.legend(loc="lower right")
-    ax.set_title(f"{units.label(output)} — N = {int(n_max)}")
+    ax.set_title(f"{_label(catalog, output)} — N = {int(n_max)}")
     if two:
         style.panel_label(ax, "a")
         facs = sorted(set(s2["factor"]) | set(s2["factor2"]), key=lambda f: order.index(f) if f in order else -1,
@@ -433,7 +487,8 @@ def fig_sobol(si: pd.DataFrame, output: str, *, width: str | float | None = None
     return fig
 
 
-def fig_sobol_convergence(si: pd.DataFrame, output: str, *, top: int = 6, width: str | float | None = None) -> Figure:
+def fig_sobol_convergence(si: pd.DataFrame, output: str, *, top: int = 6, width: str | float | None = None,
+                          catalog: OutputCatalog | None = None) -> Figure:
     """S1 and ST of the most influential factors against the base sample size N, with 95 % CI bands."""
     d = si[(si["output"] == output) & si["statistic"].isin(["S1", "ST"])]
     ns = sorted(d["n"].dropna().unique())
@@ -445,7 +500,7 @@ def fig_sobol_convergence(si: pd.DataFrame, output: str, *, top: int = 6, width:
         ax.set_xticks(ns, [str(int(n)) for n in ns])
         ax.minorticks_off()
         ax.set_xlabel("Base sample size N (samples)")
-        ax.set_title(f"{units.label(output)}: {stat}")
+        ax.set_title(f"{_label(catalog, output)}: {stat}")
 
     return _index_panels(d, d[d["n"] == ns[-1]], x="n", top=top, width=width, x_axis=x_axis)
 
@@ -481,7 +536,8 @@ def _year(period: str) -> int | None:
     return None
 
 
-def fig_sobol_over_time(si: pd.DataFrame, output: str, *, top: int = 6, width: str | float | None = None) -> Figure:
+def fig_sobol_over_time(si: pd.DataFrame, output: str, *, top: int = 6, width: str | float | None = None,
+                        catalog: OutputCatalog | None = None) -> Figure:
     """Time-resolved S1 and ST (periods ``year_1`` … ``year_K``) of the most influential factors,
     at the largest N of each period, with 95 % CI bands."""
     d = si[(si["output"] == output) & si["statistic"].isin(["S1", "ST"])].copy()
@@ -494,21 +550,22 @@ def fig_sobol_over_time(si: pd.DataFrame, output: str, *, top: int = 6, width: s
     def x_axis(ax, stat):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Year of simulation (years)")
-        ax.set_title(f"{units.label(output)}: {stat} by year")
+        ax.set_title(f"{_label(catalog, output)}: {stat} by year")
 
     return _index_panels(d, d[d["year"] == d["year"].max()], x="year", top=top, width=width, x_axis=x_axis)
 
 
-def fig_morris(si: pd.DataFrame, output: str, *, label_top: int = 8, width: str | float | None = None) -> Figure:
+def fig_morris(si: pd.DataFrame, output: str, *, label_top: int = 8, width: str | float | None = None,
+               catalog: OutputCatalog | None = None) -> Figure:
     """Morris screening: μ* against σ per factor, in the output's units."""
     rows = si[si["output"] == output]
     d = rows.pivot_table(index="factor", columns="statistic", values="value")
     conf = rows[rows["statistic"] == "mu_star"].set_index("factor")["conf"]
     if "mu_star" not in d or "sigma" not in d:
         raise AnalysisError(f"Morris plot needs mu_star and sigma for {output}")
-    k = units.scale(output)
-    u = units.unit(output)
-    u = {"share": "pp", "share/year": "pp/year"}.get(u, u) or "model units"
+    info = (catalog if catalog is not None else OutputCatalog())[output]
+    k = info.scale
+    u = info.delta_unit or "model units"
     fig = style.new_figure(width if width is not None else "single", aspect=0.85)
     ax = fig.subplots()
     x, y = d["mu_star"] * k, d["sigma"] * k
@@ -524,7 +581,7 @@ def fig_morris(si: pd.DataFrame, output: str, *, label_top: int = 8, width: str 
     ax.set_ylim(0, lim)
     ax.set_xlabel(f"μ*, mean |elementary effect| ({u})")  # whiskers: 95 % CI of μ* when stored
     ax.set_ylabel(f"σ of elementary effects ({u})")
-    ax.set_title(units.label(output))
+    ax.set_title(info.label)
     return fig
 
 
@@ -555,10 +612,11 @@ def make_all(
         out = Path(out_dir) if out_dir is not None else Path("results") / "figures" / exp
         fs = FigureSet(experiment_id=exp, out_dir=out)
         outs_summ = available_outputs(con, exp, "summaries")
+        catalog = load_outputs(con, exp)
         with style.context():
             _scenario_figures(con, exp, fs, outs_summ, fmts=fmts, width=width, baseline=baseline,
-                              level=level, band=band)
-            _sensitivity_figures(con, exp, fs, fmts=fmts, width=width)
+                              level=level, band=band, catalog=catalog)
+            _sensitivity_figures(con, exp, fs, fmts=fmts, width=width, catalog=catalog)
             _network_figures(con, exp, fs, fmts=fmts, width=width, baseline=baseline)
     return fs
 
@@ -567,7 +625,8 @@ def make_all(
 MAX_TS_SCENARIOS = 7
 
 
-def _ts_scenarios(summ: pd.DataFrame, order: list[str], baseline: str, output: str) -> tuple[list[str], str]:
+def _ts_scenarios(summ: pd.DataFrame, order: list[str], baseline: str, output: str,
+                  label: str | None = None) -> tuple[list[str], str]:
     """All scenarios when few; else the baseline and those whose mean summary of ``output``
     differs most from the baseline's (the rest are in ``scenario_deltas``)."""
     if len(order) <= MAX_TS_SCENARIOS or baseline not in order:
@@ -579,7 +638,7 @@ def _ts_scenarios(summ: pd.DataFrame, order: list[str], baseline: str, output: s
     keep = set(change.index[: MAX_TS_SCENARIOS - 1])
     shown = [s for s in order if s == baseline or s in keep]
     return shown, (f" Showing the baseline and the {len(shown) - 1} of {len(order) - 1} reforms that change "
-                   f"{units.label(output).lower()} most; all scenarios are compared in scenario_deltas.")
+                   f"{(label or output).lower()} most; all scenarios are compared in scenario_deltas.")
 
 
 def _has_design_points(con, exp: str) -> bool:
@@ -610,7 +669,8 @@ def _reform_start(con, exp: str, baseline: str) -> float | None:
     return float(firsts.pop()) if len(firsts) == 1 else None
 
 
-def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseline, level, band) -> None:
+def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseline, level, band,
+                      catalog: OutputCatalog) -> None:
     names = list(TIMESERIES_FIGURES) + ["scenario_deltas", "tradeoff_cost"]
     if _has_design_points(con, exp):  # checked first: a design's summaries can be large
         for n in names:
@@ -626,6 +686,7 @@ def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseli
     summ["scenario"] = summ["scenario"].fillna("(none)").astype(str)
     order = scenario_order(summ["scenario"].unique(), baseline)
     colors = style.scenario_colors(order, baseline)
+    titles = scenario_titles(con, exp)
     start = _reform_start(con, exp, baseline)
     events = {start: f"reforms from month {start:g}"} if start is not None else None
     # time series
@@ -639,23 +700,23 @@ def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseli
         if not present:
             fs.skipped[name] = f"none of {', '.join(outs)} is in the stored time series"
             continue
-        target = {"satisfied_share": units.SATISFACTION_TARGET} if "satisfied_share" in present else None
-        shown, note = _ts_scenarios(summ, order, baseline, present[0])
+        target = {o: t for o, t in catalog.targets().items() if o in present} or None
+        shown, note = _ts_scenarios(summ, order, baseline, present[0], catalog[present[0]].label)
         # colours: the full palette order when all scenarios are shown, else re-assigned so none repeats
         fig_colors = colors if len(shown) == len(order) else style.scenario_colors(shown, baseline)
         fig = fig_timeseries(env, present, colors=fig_colors, width=width, target=target, band_label=band_label,
-                             events=events)
+                             events=events, catalog=catalog, labels=titles)
         fs.add(name, style.save(fig, fs.out_dir, name, fmts),
                f"{caption}; mean over replicates with {band_label}.{note}")
     # comparison
-    key = [o for o in units.KEY_OUTPUTS if o in outs_summ] or outs_summ
+    key = catalog.key_outputs(outs_summ) or outs_summ
     if len(order) < 2 or baseline not in order:
         why = "only one scenario" if len(order) < 2 else f"no baseline scenario {baseline!r}"
         fs.skipped["scenario_deltas"] = f"{why} in experiment {exp}"
         cmp = compare_scenarios(con, exp, outputs=key, baseline=None, level=level)
     else:
         cmp = compare_scenarios(con, exp, outputs=key, baseline=baseline, level=level)
-        fig = fig_scenario_deltas(cmp, colors=colors, width=width)
+        fig = fig_scenario_deltas(cmp, colors=colors, width=width, labels=titles)
         fs.add("scenario_deltas", style.save(fig, fs.out_dir, "scenario_deltas", fmts),
                f"Paired differences from {baseline} (same seeds per replicate) with {level:.0%} t intervals.")
     cost_out = ["spending_per_resident", "participation_rate", "turnover_annual"]
@@ -663,7 +724,7 @@ def _scenario_figures(con, exp, fs: FigureSet, outs_summ, *, fmts, width, baseli
         paired = len(order) > 1 and baseline in order
         tc = compare_scenarios(con, exp, outputs=[o for o in cost_out if o in outs_summ],
                                baseline=baseline if paired else None, level=level)
-        fig = fig_tradeoff(tc, colors=colors, width=width)
+        fig = fig_tradeoff(tc, colors=colors, width=width, labels=titles)
         what = (f"paired differences from {baseline} (same seeds per replicate)" if paired else "scenario means")
         fs.add("tradeoff_cost", style.save(fig, fs.out_dir, "tradeoff_cost", fmts),
                f"Cost against participation and cadre turnover across reform packages: {what}, "
@@ -686,7 +747,7 @@ def _attempt(fs: FigureSet, name: str, build, caption: str, fmts) -> None:
     fs.add(name, style.save(fig, fs.out_dir, name, fmts), caption)
 
 
-def _sensitivity_figures(con, exp, fs: FigureSet, *, fmts, width) -> None:
+def _sensitivity_figures(con, exp, fs: FigureSet, *, fmts, width, catalog: OutputCatalog) -> None:
     si = load_sensitivity(con, exp)
     if si.empty:
         fs.skipped["sobol"] = f"no sensitivity indices for experiment {exp} (table sensitivity_indices)"
@@ -701,21 +762,23 @@ def _sensitivity_figures(con, exp, fs: FigureSet, *, fmts, width) -> None:
         m = _at_period(m, period)
         when = f" (period {period})" if period else ""
         for out in sorted(m["output"].unique()):
-            label, safe = units.label(out), _safe(out)
+            label, safe = catalog[out].label, _safe(out)
             if method == "morris":
-                _attempt(fs, f"morris_{safe}", lambda: fig_morris(m, out, width=width),
+                _attempt(fs, f"morris_{safe}", lambda: fig_morris(m, out, width=width, catalog=catalog),
                          f"Morris screening of {label}{when}: μ* (importance) against σ "
                          "(interactions / non-linearity).", fmts)
                 continue
-            _attempt(fs, f"sobol_{safe}", lambda: fig_sobol(m, out, width=width),
+            _attempt(fs, f"sobol_{safe}", lambda: fig_sobol(m, out, width=width, catalog=catalog),
                      f"Sobol indices of {label}{when}: first-order S1 and total ST with 95 % "
                      "confidence intervals, and second-order S2.", fmts)
-            _attempt(fs, f"sobol_convergence_{safe}", lambda: fig_sobol_convergence(m, out, width=width),
+            _attempt(fs, f"sobol_convergence_{safe}", lambda: fig_sobol_convergence(m, out, width=width,
+                                                                                          catalog=catalog),
                      f"Convergence of the Sobol indices of {label}{when} with the base sample "
                      "size N (bands: 95 % confidence intervals).", fmts)
             years = {_year(str(p)) for p in all_periods.loc[all_periods["output"] == out, "period"].dropna()}
             if len(years - {None}) >= 2:
-                _attempt(fs, f"sobol_time_{safe}", lambda: fig_sobol_over_time(all_periods, out, width=width),
+                _attempt(fs, f"sobol_time_{safe}", lambda: fig_sobol_over_time(all_periods, out, width=width,
+                                                                                           catalog=catalog),
                          f"Time-resolved Sobol indices of {label}: S1 and ST of the yearly means "
                          "(bands: 95 % confidence intervals).", fmts)
 

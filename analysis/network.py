@@ -24,8 +24,8 @@ from matplotlib.lines import Line2D
 from analysis import style
 from analysis.store import AnalysisError, has_table
 
-__all__ = ["EDGE_KINDS", "MAX_RESIDENTS", "NODE_KINDS", "SNAPSHOT_DDL", "Snapshot", "fig_community",
-           "fig_hierarchy", "has_snapshot", "load_snapshot"]
+__all__ = ["EDGE_KINDS", "MAX_RESIDENTS", "NODE_KINDS", "SNAPSHOT_DDL", "Snapshot", "community_figure",
+           "fig_community", "fig_hierarchy", "has_snapshot", "hierarchy_figure", "load_snapshot"]
 
 NODE_KINDS = ("resident", "grid_worker", "cadre", "social_org", "community", "street_office", "grid")
 EDGE_KINDS = ("social", "hierarchy", "service")
@@ -84,16 +84,16 @@ def _pick_run(snap: Snapshot, baseline: str | None) -> tuple[str, str]:
     return str(row["run_id"]), str(row["scenario"])
 
 
-def _layout(g: nx.Graph, nodes: pd.DataFrame, seed: int = 1) -> dict[str, np.ndarray]:
-    xy = nodes.set_index("node")[["x", "y"]]
+def _layout(g: nx.Graph, nodes: pd.DataFrame, seed: int = 1, method: str = "stress") -> dict[str, np.ndarray]:
+    xy = nodes.set_index("node").reindex(columns=["x", "y"])  # a live model's snapshot has no layout columns
     if xy.notna().all().all() and len(xy) == g.number_of_nodes():
         return {n: np.array([r.x, r.y]) for n, r in xy.iterrows()}
     n = g.number_of_nodes()
-    if 2 < n <= 800 and nx.is_connected(g):
+    if method == "stress" and 2 < n <= 800 and nx.is_connected(g):
         # stress layout: graph distance ≈ drawn distance, so staff sit next to the residents they serve
         start = nx.spring_layout(g, seed=seed, iterations=50)
         return nx.kamada_kawai_layout(g, pos=start, weight="weight")
-    return nx.spring_layout(g, seed=seed, iterations=150, k=1.5 / math.sqrt(max(n, 1)))
+    return nx.spring_layout(g, seed=seed, iterations=150 if method == "stress" else 50, k=1.5 / math.sqrt(max(n, 1)))
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -113,10 +113,23 @@ def fig_community(snap: Snapshot, *, baseline: str | None = "baseline", communit
     """One community of one run (the baseline's first replicate by default): residents coloured
     by participation, grid workers, cadres, social organisations; social ties and service ties."""
     run_id, scen = _pick_run(snap, baseline)
-    nodes = snap.nodes[snap.nodes["run_id"] == run_id]
+    return community_figure(snap.nodes[snap.nodes["run_id"] == run_id], snap.edges[snap.edges["run_id"] == run_id],
+                            label=scen, community=community, width=width)
+
+
+def community_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, label: str = "", community: int | None = None,
+                     width: str | float | None = None, layout: dict | None = None,
+                     layout_method: str = "stress") -> Figure:
+    """The community picture from one run's nodes and edges (the columns of the snapshot tables):
+    what :func:`fig_community` draws from a store and the app draws from a running model. A
+    complete ``x``/``y`` in ``nodes`` is used as the layout, else one is computed. ``layout``
+    (node → position) is a cache for repeated drawings: used when it places every node, else
+    the computed layout is written into it. ``layout_method`` ``"stress"`` (Kamada–Kawai from a
+    spring start: drawn distance follows graph distance; seconds for a few hundred nodes) or
+    ``"spring"`` (a seeded spring layout only: a fraction of a second, for interactive use)."""
     res = nodes[nodes["kind"] == "resident"]
     if res.empty:
-        raise AnalysisError(f"the network snapshot of run {run_id} has no residents")
+        raise AnalysisError("the network snapshot has no residents")
     if community is None:
         community = int(res["community"].dropna().min())
     whole = nodes[nodes["community"] == community]  # incl. community and grid nodes, used for the layout
@@ -130,8 +143,7 @@ def fig_community(snap: Snapshot, *, baseline: str | None = "baseline", communit
         nodes = nodes[nodes["node"].isin(set(whole["node"]))]
     all_ids = set(whole["node"])
     ids = set(nodes["node"])
-    ew = snap.edges[(snap.edges["run_id"] == run_id) & snap.edges["source"].isin(all_ids)
-                    & snap.edges["target"].isin(all_ids)]
+    ew = edges[edges["source"].isin(all_ids) & edges["target"].isin(all_ids)]
     e = ew[ew["source"].isin(ids) & ew["target"].isin(ids)]
     # grids are not drawn: show community → grid → grid worker as one hierarchy tie
     grid_ids = set(whole.loc[whole["kind"] == "grid", "node"])
@@ -149,7 +161,19 @@ def fig_community(snap: Snapshot, *, baseline: str | None = "baseline", communit
     for a, b, k in zip(ew["source"], ew["target"], ew["kind"], strict=True):
         star = k == "service" and "grid_worker" in (kind_of.get(a), kind_of.get(b))
         g.add_edge(a, b, weight=3.0 if star else 1.0)
-    pos = _layout(g, whole)
+    # residents belong to their grid even before a grid worker has visited them: a long layout tie
+    grid_node = whole[whole["kind"] == "grid"].dropna(subset=["grid"]).set_index("grid")["node"].to_dict()
+    for r, gi in zip(whole.loc[whole["kind"] == "resident", "node"], whole.loc[whole["kind"] == "resident", "grid"],
+                     strict=True):
+        if gi in grid_node and not g.has_edge(r, grid_node[gi]):
+            g.add_edge(r, grid_node[gi], weight=3.0)
+    if layout is not None and all_ids <= layout.keys():
+        pos = layout
+    else:
+        pos = _layout(g, whole, method=layout_method)
+        if layout is not None:
+            layout.clear()
+            layout.update(pos)
     n_res = int((nodes["kind"] == "resident").sum())
     fig = style.new_figure(width if width is not None else "single", aspect=0.95)
     ax = fig.subplots()
@@ -184,7 +208,8 @@ def fig_community(snap: Snapshot, *, baseline: str | None = "baseline", communit
     ax.set_aspect("equal")
     ax.autoscale_view()
     share = part.mean() if part.size else float("nan")
-    ax.set_title(f"Community {community} ({scen}): {share:.0%} of {len(res)} residents took part")
+    ax.set_title(f"Community {community}{f' ({label})' if label else ''}: {share * 100:.0f} % of {len(res)} "
+                 "residents took part")
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, handletextpad=0.3,
                columnspacing=0.8)
     return fig
@@ -235,12 +260,21 @@ def fig_hierarchy(snap: Snapshot, *, baseline: str | None = "baseline", width: s
     """Street office → communities → grids (hierarchy ties) and social organisations with their
     service ties to communities, for one run (the baseline's first replicate by default)."""
     run_id, scen = _pick_run(snap, baseline)
-    nodes = snap.nodes[(snap.nodes["run_id"] == run_id)
-                       & snap.nodes["kind"].isin(["street_office", "community", "grid", "social_org"])]
+    return hierarchy_figure(snap.nodes[snap.nodes["run_id"] == run_id], snap.edges[snap.edges["run_id"] == run_id],
+                            label=scen, width=width)
+
+
+def hierarchy_figure(nodes: pd.DataFrame, edges: pd.DataFrame, *, label: str = "",
+                     width: str | float | None = None) -> Figure:
+    """The hierarchy picture from one run's nodes and edges (what :func:`fig_hierarchy` draws
+    from a store and the app from a running model's hierarchy). The title says which
+    communities' grids are drawn when only some are (a stored snapshot holds the grids of its
+    one community)."""
+    nodes = nodes[nodes["kind"].isin(["street_office", "community", "grid", "social_org"])]
     if not (nodes["kind"] == "community").any():
-        raise AnalysisError(f"the network snapshot of run {run_id} has no community nodes")
+        raise AnalysisError("the network snapshot has no community nodes")
     ids = set(nodes["node"])
-    e = snap.edges[(snap.edges["run_id"] == run_id) & snap.edges["source"].isin(ids) & snap.edges["target"].isin(ids)]
+    e = edges[edges["source"].isin(ids) & edges["target"].isin(ids)]
     g = nx.DiGraph()
     g.add_nodes_from(sorted(ids))
     g.add_edges_from(zip(e["source"], e["target"], strict=True))
@@ -276,7 +310,19 @@ def fig_hierarchy(snap: Snapshot, *, baseline: str | None = "baseline", width: s
     ax.set_axis_off()
     ax.autoscale_view()
     ax.margins(x=0.02, y=0.12)
-    ax.set_title(f"Governance hierarchy, {scen}: {len(comms)} communit{'y' if len(comms) == 1 else 'ies'}, "
-                 f"{n_grids} grid{'' if n_grids == 1 else 's'}")
+    kind_of = kinds.to_dict()
+    with_grids = sorted({a for a, b in zip(e["source"], e["target"], strict=True)
+                         if kind_of.get(a) == "community" and kind_of.get(b) == "grid"})
+    n_streets = int((nodes["kind"] == "street_office").sum())
+    head = f"Governance hierarchy{f', {label}' if label else ''}: "
+    head += f"{n_streets} street office{'s' if n_streets != 1 else ''}, " if n_streets else ""
+    head += f"{len(comms)} communit{'y' if len(comms) == 1 else 'ies'}"
+    grids = f"{n_grids} grid{'' if n_grids == 1 else 's'}"
+    if n_grids and 0 < len(with_grids) < len(comms):
+        which = ", ".join(with_grids) if len(with_grids) <= 3 else f"{len(with_grids)} communities"
+        head += f"; grids drawn for {which} only ({grids})"
+    elif n_grids:
+        head += f", {grids}"
+    ax.set_title(head)
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, handletextpad=0.3)
     return fig

@@ -12,7 +12,6 @@ Reads the store only; never imports the model.
 
 from __future__ import annotations
 
-import json
 import math
 import operator
 import re
@@ -22,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from analysis.store import AnalysisError, has_table
+from analysis.outputs import load_outputs
+from analysis.store import AnalysisError
 
 __all__ = [
     "Condition",
@@ -47,6 +47,9 @@ _WORDS = {
     "min": "min", "minimize": "min", "minimise": "min", "lower": "min", "lower_is_better": "min", "down": "min",
     "-": "min", "-1": "min", "decrease": "min",
 }
+
+
+_DECLARED = {"higher": "max", "lower": "min"}  # the declarations' words (model/outputs.py) → directions
 
 
 class ObjectiveError(AnalysisError, ValueError):
@@ -108,48 +111,14 @@ def normalise_direction(value: Any) -> str | None:
 
 
 def declared_directions(con: Any, experiment_id: str) -> dict[str, str]:
-    """Directions declared with the outputs and written into the store, where present.
+    """``{output: "max" | "min"}`` from the output declarations stored with the experiment
+    (:func:`analysis.outputs.load_outputs`: ``higher`` → ``max``, ``lower`` → ``min``).
 
-    Looks, in order, at a table ``outputs`` with a ``direction`` column (keyed by ``output``
-    or ``name``; rows for this experiment if the table has ``experiment_id``), then at the
-    experiment manifest's ``outputs`` entry (``{name: {"direction": …}}`` or a list of
-    ``{"name", "direction"}``). Unknown or neutral values are left out. An empty dict means
-    nothing is declared.
+    Outputs declared ``none`` (descriptive) and outputs of a target that declares nothing are
+    left out; a store written before declarations were stored gives an empty dict.
     """
-    out: dict[str, str] = {}
-    if has_table(con, "outputs"):
-        cols = [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'outputs'").fetchall()]
-        key = "output" if "output" in cols else ("name" if "name" in cols else None)
-        if key and "direction" in cols:
-            sql = f"SELECT {key}, direction FROM outputs"
-            args: list[Any] = []
-            if "experiment_id" in cols:
-                sql += " WHERE experiment_id = ? OR experiment_id IS NULL"
-                args.append(experiment_id)
-            for name, d in con.execute(sql, args).fetchall():
-                nd = normalise_direction(d)
-                if nd:
-                    out[str(name)] = nd
-    if has_table(con, "experiments"):
-        row = con.execute("SELECT manifest FROM experiments WHERE experiment_id = ?", [experiment_id]).fetchone()
-        manifest = row[0] if row else None
-        if isinstance(manifest, str):
-            try:
-                manifest = json.loads(manifest)
-            except ValueError:
-                manifest = None
-        entries = (manifest or {}).get("outputs") if isinstance(manifest, Mapping) else None
-        items: Iterable[tuple[Any, Any]] = ()
-        if isinstance(entries, Mapping):
-            items = ((k, v.get("direction") if isinstance(v, Mapping) else v) for k, v in entries.items())
-        elif isinstance(entries, list):
-            items = ((e.get("name"), e.get("direction")) for e in entries if isinstance(e, Mapping))
-        for name, d in items:
-            nd = normalise_direction(d)
-            if name and nd:
-                out.setdefault(str(name), nd)
-    return out
+    catalog = load_outputs(con, experiment_id)
+    return {name: _DECLARED[info.direction] for name, info in catalog.items() if info.direction in _DECLARED}
 
 
 def resolve_directions(*, maximize: Iterable[str] = (), minimize: Iterable[str] = (), objectives: Iterable[str] = (),

@@ -55,12 +55,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.store import AnalysisError
+
 __all__ = ["OBJECTIVES", "PrimBox", "PrimError", "prim"]
 
 OBJECTIVES = ("lenient1", "original")
 
 
-class PrimError(ValueError):
+class PrimError(AnalysisError, ValueError):
     """PRIM inputs that cannot be used (shapes, types, parameters)."""
 
 

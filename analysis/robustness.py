@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis import units
 from analysis.objectives import Condition, ObjectiveError, declared_directions, resolve_directions
+from analysis.outputs import OutputCatalog, load_outputs
 from analysis.store import (
     EmptyResultError,
     StoreLike,
@@ -47,6 +47,8 @@ from analysis.store import (
     load_summaries,
     open_store,
     resolve_experiment,
+    scenario_title,
+    scenario_titles,
 )
 from analysis.style import OKABE_ITO, context, new_figure, panel_label, save
 
@@ -71,6 +73,12 @@ class Robustness:
     dropped: dict[str, Any] = field(default_factory=dict)
     level: float = 0.95
     worst: float = 0.1
+    outputs: OutputCatalog = field(default_factory=OutputCatalog)  # declarations stored with the experiment
+    titles: dict[str, str] = field(default_factory=dict)  # reform → its title, as stored
+
+    def title(self, reform: str) -> str:
+        """The reform's readable title (stored with the experiment, else from its name)."""
+        return self.titles.get(reform) or scenario_title(reform)
 
     def order(self) -> list[str]:
         """Reforms from most to least robust: satisficing share, then mean regret of the first
@@ -160,6 +168,8 @@ def analyze(store: StoreLike, experiment_id: str | None = None, *, satisfice: It
         runs = load_runs(con, exp)
         summ = load_summaries(con, exp, outputs)
         futures = load_design_inputs(con, exp)
+        catalog = load_outputs(con, exp)
+        titles = scenario_titles(con, exp)
     if runs.empty:
         raise EmptyResultError(f"experiment {exp} has no runs yet")
     if runs["design_point"].isna().all():
@@ -235,25 +245,31 @@ def analyze(store: StoreLike, experiment_id: str | None = None, *, satisfice: It
         futures = futures.loc[futures.index.isin(kept_futures)]
     return Robustness(experiment_id=exp, reforms=order, values=values, regret=regret_df, satisficing=sat_df,
                       satisfied=sat, objectives=obj_df, thresholds=thresholds, directions=directions,
-                      futures=futures, dropped=dropped, level=level, worst=worst)
+                      futures=futures, dropped=dropped, level=level, worst=worst, outputs=catalog,
+                      titles=titles)
 
 
 # ------------------------------------------------------------------------------ figures
-def _value_axis(output: str, *, delta: bool) -> tuple[float, str]:
-    return units.scale(output), units.axis_label(output, delta=delta)
+def _value_axis(res: Robustness, output: str, *, delta: bool) -> tuple[float, str]:
+    info = res.outputs[output]
+    return info.scale, info.axis_label(delta=delta)
 
 
-def _reform_label(name: str) -> str:
-    return name.replace("_", " ").replace("+", " + ")
+def _reform_label(res: Robustness, name: str) -> str:
+    """The reform's title for a tick label, broken onto a second line when long."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(res.title(name), 28)) or name
 
 
-def threshold_text(t: Condition) -> str:
-    """A threshold in words and display units, e.g. ``Residents satisfied ≥ 30 %``."""
+def threshold_text(t: Condition, outputs: OutputCatalog | None = None) -> str:
+    """A threshold in words and display units (from the stored declarations), e.g.
+    ``Residents satisfied ≥ 30 %``; an undeclared output is named as it is stored."""
+    info = (outputs or OutputCatalog())[t.output]
     op = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=", "!=": "≠"}[t.op]
-    if units.is_share(t.output):
-        return f"{units.label(t.output)} {op} {100 * t.value:g} %"
-    u = units.unit(t.output)
-    return f"{units.label(t.output)} {op} {t.value:g}" + (f" {u}" if u else "")
+    if info.is_share:
+        return f"{info.label} {op} {100 * t.value:g} %"
+    return f"{info.label} {op} {t.value:g}" + (f" {info.unit}" if info.unit else "")
 
 
 def _grid_axes(n_panels: int, n_rows_of_bars: int, width: str | float | None):
@@ -267,11 +283,11 @@ def _grid_axes(n_panels: int, n_rows_of_bars: int, width: str | float | None):
     return fig, list(axes[:n_panels]), ncols
 
 
-def _reform_ticks(axes: list, ncols: int, ypos: np.ndarray, order: list[str]) -> None:
+def _reform_ticks(res: Robustness, axes: list, ncols: int, ypos: np.ndarray, order: list[str]) -> None:
     for i, ax in enumerate(axes):
         ax.set_ylim(ypos.min() - 0.6, ypos.max() + 0.6)
         if i % ncols == 0:
-            ax.set_yticks(ypos, [_reform_label(r) for r in order])
+            ax.set_yticks(ypos, [_reform_label(res, r) for r in order])
         else:
             ax.set_yticks(ypos, [""] * len(order))
             ax.tick_params(axis="y", left=False)
@@ -296,12 +312,12 @@ def fig_regret(res: Robustness, *, width: str | float | None = None, max_objecti
                         fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
             ax.set_xlim(0, 100)
             ax.set_xlabel(f"Futures meeting every threshold (%, {int(100 * res.level)} % CI)")
-            ax.set_title("Satisficing — every threshold met:\n" + "\n".join(threshold_text(t) for t in res.thresholds),
-                         fontsize=7)
+            met = "\n".join(threshold_text(t, res.outputs) for t in res.thresholds)
+            ax.set_title("Satisficing — every threshold met:\n" + met, fontsize=7)
             panel_label(ax, next(letters))
         for ax, out in zip(axes[int(has_sat):], outs, strict=True):
             direction = res.directions[out][0]
-            k, xlabel = _value_axis(out, delta=True)
+            k, xlabel = _value_axis(res, out, delta=True)
             data = [k * res.regret[(res.regret["output"] == out) & (res.regret["reform"] == r)]["regret"].to_numpy()
                     for r in order]
             ax.boxplot(data, positions=ypos, orientation="horizontal", whis=(10, 90), widths=0.55, showfliers=False,
@@ -311,9 +327,10 @@ def fig_regret(res: Robustness, *, width: str | float | None = None, max_objecti
             ax.plot([d.mean() for d in data], ypos, "D", color=OKABE_ITO["vermillion"], markersize=3.5)
             ax.set_xlim(left=0)
             ax.set_xlabel("Regret: " + xlabel)
-            ax.set_title(f"{units.label(out)} — {'higher' if direction == 'max' else 'lower'} is better", fontsize=7)
+            better = "higher" if direction == "max" else "lower"
+            ax.set_title(f"{res.outputs.label(out)} — {better} is better", fontsize=7)
             panel_label(ax, next(letters))
-        _reform_ticks(axes, ncols, ypos, order)
+        _reform_ticks(res, axes, ncols, ypos, order)
     return fig
 
 
@@ -327,7 +344,7 @@ def fig_outcomes(res: Robustness, *, width: str | float | None = None, max_objec
     with context():
         fig, axes, ncols = _grid_axes(len(outs), len(order), width)
         for j, (ax, out) in enumerate(zip(axes, outs, strict=True)):
-            k, xlabel = _value_axis(out, delta=False)
+            k, xlabel = _value_axis(res, out, delta=False)
             direction = res.directions.get(out, (None, ""))[0]
             for y, r in zip(ypos, order, strict=True):
                 v = k * res.values[(res.values["output"] == out) & (res.values["reform"] == r)]["value"].to_numpy()
@@ -342,17 +359,17 @@ def fig_outcomes(res: Robustness, *, width: str | float | None = None, max_objec
                     ax.axvline(k * t.value, color=OKABE_ITO["bluish_green"], linestyle="--", linewidth=0.9)
             ax.set_xlabel(xlabel)
             better = f" — {'higher' if direction == 'max' else 'lower'} is better" if direction else ""
-            ax.set_title(units.label(out) + better, fontsize=7)
+            ax.set_title(res.outputs.label(out) + better, fontsize=7)
             panel_label(ax, "abcdefgh"[j])
-        _reform_ticks(axes, ncols, ypos, order)
+        _reform_ticks(res, axes, ncols, ypos, order)
     return fig
 
 
 # ------------------------------------------------------------------------------ files
-def _fmt(output: str, v: float, *, delta: bool = False) -> str:
+def _fmt(res: Robustness, output: str, v: float, *, delta: bool = False) -> str:
     if v != v:
         return "—"
-    if units.is_share(output):
+    if res.outputs[output].is_share:
         return f"{100 * v:.1f} {'pp' if delta else '%'}"
     return f"{v:.3g}"
 
@@ -380,14 +397,14 @@ def summary_markdown(res: Robustness) -> str:
     for out in res.objectives["output"].drop_duplicates():
         o = res.objectives[res.objectives["output"] == out].set_index("reform")
         d, src = res.directions[out]
-        lines += [f"## {units.label(out)} (`{out}`; {'higher' if d == 'max' else 'lower'} is better — {src})", "",
+        lines += [f"## {res.outputs.label(out)} (`{out}`; {'higher' if d == 'max' else 'lower'} is better — {src})", "",
                   f"| reform | mean | worst {int(100 * res.worst)} % | mean regret | 90th pct regret | max regret | "
                   "best in |", "|---|---|---|---|---|---|---|"]
         for r in order:
             row = o.loc[r]
-            lines.append(f"| {r} | {_fmt(out, row['mean'])} | {_fmt(out, row['worst_mean'])} | "
-                         f"{_fmt(out, row['regret_mean'], delta=True)} | {_fmt(out, row['regret_p90'], delta=True)} | "
-                         f"{_fmt(out, row['regret_max'], delta=True)} | {100 * row['best_share']:.0f} % |")
+            reg = [_fmt(res, out, row[k], delta=True) for k in ("regret_mean", "regret_p90", "regret_max")]
+            lines.append(f"| {r} | {_fmt(res, out, row['mean'])} | {_fmt(res, out, row['worst_mean'])} | "
+                         f"{' | '.join(reg)} | {100 * row['best_share']:.0f} % |")
         lines.append("")
     return "\n".join(lines)
 

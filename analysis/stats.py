@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from analysis import units
+from analysis.outputs import OutputCatalog, load_outputs
 from analysis.store import (
     AnalysisError,
     BadOptionError,
@@ -37,11 +37,13 @@ __all__ = [
     "Interval",
     "PairingError",
     "bootstrap_ci",
+    "classify_effects",
     "cohens_dz",
     "comparison_cells",
     "compare_scenarios",
     "format_comparison",
     "mean_ci",
+    "mean_interval",
     "median_ci",
     "paired_differences",
     "paired_test",
@@ -114,9 +116,24 @@ def bootstrap_ci(
         return Interval(1, est, math.nan, math.nan)
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(n_boot, n))
-    boots = np.array([statistic(x[i]) for i in idx], dtype=float)
+    if statistic is np.mean:  # the common case, vectorised
+        boots = x[idx].mean(axis=1)
+    else:
+        boots = np.array([statistic(x[i]) for i in idx], dtype=float)
     lo, hi = np.quantile(boots, [0.5 - level / 2.0, 0.5 + level / 2.0])
     return Interval(n, est, float(lo), float(hi))
+
+
+def mean_interval(values: Sequence[float] | np.ndarray, level: float = 0.95, *, bounded: bool = False,
+                  seed: int = 0) -> Interval:
+    """The interval reported for a scenario mean: the Student-t interval (:func:`mean_ci`), or
+    for an output whose values are bounded (shares, rates, 0-1 scores: ``bounded``) the
+    percentile bootstrap interval of the mean (:func:`bootstrap_ci`, 2,000 resamples, seeded),
+    which cannot leave the range the values take (a share's interval never goes below 0 %)."""
+    if not bounded:
+        return mean_ci(values, level)
+    ci = bootstrap_ci(values, np.mean, level=level, n_boot=2000, seed=seed)
+    return Interval(ci.n, ci.estimate, ci.low, ci.high)
 
 
 def median_ci(
@@ -203,10 +220,9 @@ def paired_differences(summaries: pd.DataFrame, baseline: str = "baseline") -> p
     return out
 
 
-def _pick_outputs(present: list[str], outputs: Sequence[str] | str | None) -> list[str]:
+def _pick_outputs(present: list[str], outputs: Sequence[str] | str | None, catalog: OutputCatalog) -> list[str]:
     if outputs is None:
-        keys = [o for o in units.KEY_OUTPUTS if o in present]
-        return keys or present
+        return catalog.key_outputs(present) or present
     if isinstance(outputs, str):
         if outputs == "all":
             return present
@@ -234,7 +250,11 @@ def compare_scenarios(
     (all outputs when none of the key ones are), ``"all"`` = every stored output.
     ``baseline`` ``None`` (or a single-scenario experiment) leaves the difference columns NaN.
     One row per scenario × output, baseline first; columns :data:`COMPARISON_COLUMNS`.
-    ``attrs``: experiment_id, baseline, level, crn (pairs shared seeds).
+    Means of bounded outputs (shares, rates, 0-1 scores, by their stored declaration) get a
+    percentile bootstrap interval that stays in their range, others a Student-t interval
+    (:func:`mean_interval`); paired differences always the paired t interval.
+    ``attrs``: experiment_id, baseline, level, crn (pairs shared seeds), outputs (the
+    experiment's :class:`~analysis.outputs.OutputCatalog`).
     """
     _check_level(level)
     with open_store(store) as con:
@@ -242,7 +262,8 @@ def compare_scenarios(
         present = available_outputs(con, exp, "summaries")
         if not present:
             raise EmptyResultError(f"experiment {exp!r} has no summaries (no run finished?)")
-        chosen = _pick_outputs(present, outputs)
+        catalog = load_outputs(con, exp)
+        chosen = _pick_outputs(present, outputs, catalog)
         summ = load_summaries(con, exp, chosen)
     if summ.empty:
         raise EmptyResultError(f"experiment {exp!r} has no successful runs")
@@ -265,7 +286,9 @@ def compare_scenarios(
     for s in scenario_order(scen, baseline):
         for o in chosen:
             vals = summ.loc[(summ["scenario"] == s) & (summ["output"] == o), "value"].to_numpy()
-            ci = mean_ci(vals, level)
+            info = catalog[o]
+            ci = mean_interval(vals, level, bounded=info.natural_range[0] is not None and info.unit in
+                               ("share", "share/year", "0-1"))
             row = {"scenario": s, "output": o, "n": ci.n, "mean": ci.estimate, "ci_low": ci.low, "ci_high": ci.high}
             if not use_base:
                 row.update(diff=math.nan, diff_ci_low=math.nan, diff_ci_high=math.nan,
@@ -281,8 +304,46 @@ def compare_scenarios(
     df["n"] = df["n"].astype(int)
     df["n_pairs"] = df["n_pairs"].astype(int)
     df.attrs.update(experiment_id=exp, baseline=baseline if use_base else None, level=level,
-                    crn=bool(diffs.attrs.get("crn", True)) if diffs is not None else None)
+                    crn=bool(diffs.attrs.get("crn", True)) if diffs is not None else None, outputs=catalog)
     return df
+
+
+# ----------------------------------------------------------------------------- judging effects
+
+
+def classify_effects(cmp: pd.DataFrame) -> pd.DataFrame:
+    """Judge each paired difference of a :func:`compare_scenarios` frame against the output's
+    declaration (``attrs["outputs"]``): adds ``threshold`` (the smallest change that matters, in
+    the output's unit; relative thresholds are a share of the baseline mean), ``size``
+    (``meaningful`` / ``negligible``; None when the output declares no threshold),
+    ``excludes_zero`` (the interval of the difference lies on one side of zero), ``clear`` (the
+    whole interval lies beyond the threshold), ``verdict`` (``good`` / ``bad`` / ``neutral`` by the
+    declared direction; None when undeclared) and ``relative_change`` (diff / baseline mean).
+
+    A difference smaller than its threshold is negligible whatever its p value: under common
+    random numbers tiny differences are estimated very precisely."""
+    cat = _catalog(cmp)
+    base = cmp.attrs.get("baseline")
+    out = cmp.copy()
+    base_mean = (cmp[cmp["scenario"] == base].set_index("output")["mean"] if base is not None
+                 else pd.Series(dtype=float))
+    thr, size, excl, clear, verdict, rel = [], [], [], [], [], []
+    for r in cmp.itertuples(index=False):
+        info = cat[r.output]
+        b = float(base_mean.get(r.output, math.nan))
+        t = info.threshold(b)
+        d, lo, hi = float(r.diff), float(r.diff_ci_low), float(r.diff_ci_high)
+        is_ref = r.scenario == base or not math.isfinite(d)
+        thr.append(t if t is not None else math.nan)
+        size.append(None if is_ref or t is None else ("meaningful" if abs(d) >= t else "negligible"))
+        ex = (not is_ref) and math.isfinite(lo) and math.isfinite(hi) and (lo > 0.0 or hi < 0.0)
+        excl.append(bool(ex))
+        clear.append(bool(ex and t is not None and (lo >= t or hi <= -t)))
+        verdict.append(None if is_ref else info.verdict(d))
+        rel.append(d / b if not is_ref and math.isfinite(b) and b != 0.0 else math.nan)
+    out["threshold"], out["size"], out["excludes_zero"] = thr, size, excl
+    out["clear"], out["verdict"], out["relative_change"] = clear, verdict, rel
+    return out
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -296,25 +357,25 @@ def _decimals(half_width: float, scale: float) -> int:
     return int(min(6, max(0, 1 - math.floor(math.log10(h)))))
 
 
-def _fmt(x: float, output: str, *, signed: bool = False, decimals: int | None = None) -> str:
+def _fmt(x: float, scale: float = 1.0, *, signed: bool = False, decimals: int | None = None) -> str:
+    """``x`` × ``scale`` (100 for shares) with ``decimals`` (default: 1 in %, else 3 or 0)."""
     if x is None or not np.isfinite(x):
         return "—" if x is None or math.isnan(x) else ("+∞" if x > 0 else "−∞")
     sign = "+" if signed else ""
-    scale = 100.0 if units.is_share(output) else 1.0
     if decimals is None:
         decimals = 1 if scale == 100.0 else (0 if abs(x) >= 1000 else 3)
     v = x * scale
     return f"{v:{sign},.{decimals}f}" if abs(v) >= 1000 else f"{v:{sign}.{decimals}f}"
 
 
-def _fmt_ci(est: float, lo: float, hi: float, output: str, *, signed: bool = False) -> str:
-    scale = 100.0 if units.is_share(output) else 1.0
+def _fmt_ci(est: float, lo: float, hi: float, scale: float = 1.0, *, signed: bool = False) -> str:
+    """Estimate and interval with two significant digits of the interval's half-width."""
     dec = _decimals((hi - lo) / 2.0, scale) if np.isfinite(lo) and np.isfinite(hi) else None
     if dec is None and np.isfinite(est):
         dec = 1 if scale == 100.0 else (0 if abs(est) >= 1000 else 3)
-    text = _fmt(est, output, signed=signed, decimals=dec)
+    text = _fmt(est, scale, signed=signed, decimals=dec)
     if np.isfinite(lo) and np.isfinite(hi):
-        text += f" [{_fmt(lo, output, signed=signed, decimals=dec)}, {_fmt(hi, output, signed=signed, decimals=dec)}]"
+        text += f" [{_fmt(lo, scale, signed=signed, decimals=dec)}, {_fmt(hi, scale, signed=signed, decimals=dec)}]"
     return text
 
 
@@ -324,20 +385,24 @@ def _fmt_p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def _cells(r: pd.Series) -> list[str]:
-    o = r["output"]
-    u = units.unit(o)
-    u = {"share": "%", "share/year": "%/yr"}.get(u, u)  # differences of shares are in points
-    mean = _fmt_ci(r["mean"], r["ci_low"], r["ci_high"], o)
+def _catalog(df: pd.DataFrame) -> OutputCatalog:
+    cat = df.attrs.get("outputs")
+    return cat if isinstance(cat, OutputCatalog) else OutputCatalog()
+
+
+def _cells(r: pd.Series, catalog: OutputCatalog) -> list[str]:
+    info = catalog[r["output"]]
+    u = info.display_unit  # differences of shares are in points (the header says so)
+    mean = _fmt_ci(r["mean"], r["ci_low"], r["ci_high"], info.scale)
     if np.isnan(r["diff"]):
         diff = "—"
     elif r["n_pairs"] and np.isnan(r["diff_ci_low"]) and r["diff"] == 0.0:
         diff = "(baseline)"
     else:
-        diff = _fmt_ci(r["diff"], r["diff_ci_low"], r["diff_ci_high"], o, signed=True)
+        diff = _fmt_ci(r["diff"], r["diff_ci_low"], r["diff_ci_high"], info.scale, signed=True)
     dz = r["effect_size"]
-    dz_s = "—" if np.isnan(dz) else (f"{dz:+.2f}" if np.isfinite(dz) else _fmt(dz, ""))
-    return [str(r["scenario"]), units.label(o), u, str(int(r["n"])), mean, diff, dz_s, _fmt_p(r["p_value"])]
+    dz_s = "—" if np.isnan(dz) else (f"{dz:+.2f}" if np.isfinite(dz) else _fmt(dz))
+    return [str(r["scenario"]), info.label, u, str(int(r["n"])), mean, diff, dz_s, _fmt_p(r["p_value"])]
 
 
 _HEADERS = ["Scenario", "Output", "Unit", "n", "Mean [CI]", "Δ vs baseline [CI]", "d_z", "p"]
@@ -345,7 +410,8 @@ _HEADERS = ["Scenario", "Output", "Unit", "n", "Mean [CI]", "Δ vs baseline [CI]
 
 def comparison_cells(df: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """Headers and formatted cells of a :func:`compare_scenarios` frame (for reports)."""
-    return list(_HEADERS), [_cells(r) for _, r in df.iterrows()]
+    cat = _catalog(df)
+    return list(_HEADERS), [_cells(r, cat) for _, r in df.iterrows()]
 
 
 def render_comparison(df: pd.DataFrame, *, title: str | None = None, compact: bool | None = None):
@@ -363,6 +429,7 @@ def render_comparison(df: pd.DataFrame, *, title: str | None = None, compact: bo
 
         compact = Console().width < 140
     level = df.attrs.get("level", 0.95)
+    cat = _catalog(df)
     if title is None:
         exp = df.attrs.get("experiment_id")
         title = (f"Scenario comparison{f' — {exp}' if exp else ''}\nmeans [{level:.0%} CI] over replicates;\n"
@@ -374,7 +441,7 @@ def render_comparison(df: pd.DataFrame, *, title: str | None = None, compact: bo
             table.add_column(h, justify="right", no_wrap=True)
         last = None
         for _, r in df.iterrows():
-            cells = _cells(r)
+            cells = _cells(r, cat)
             if r["scenario"] != last:
                 if last is not None:
                     table.add_section()
@@ -391,7 +458,7 @@ def render_comparison(df: pd.DataFrame, *, title: str | None = None, compact: bo
                          min_width=24 if h == "Output" else None)
     last = None
     for _, r in df.iterrows():
-        cells = _cells(r)
+        cells = _cells(r, cat)
         if r["scenario"] == last:
             cells[0] = ""
         elif last is not None:
@@ -407,8 +474,9 @@ def format_comparison(
     """The comparison as plain text (rich table rendered without colour) or a Markdown table."""
     if markdown:
         lines = ["| " + " | ".join(_HEADERS) + " |", "|" + "|".join(["---"] * 2 + ["---"] + ["---:"] * 5) + "|"]
+        cat = _catalog(df)
         for _, r in df.iterrows():
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |")
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(r, cat)) + " |")
         return "\n".join(lines)
     import io
 

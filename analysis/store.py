@@ -42,6 +42,8 @@ __all__ = [
     "load_timeseries",
     "open_store",
     "resolve_experiment",
+    "scenario_title",
+    "scenario_titles",
 ]
 
 StoreLike = str | PathLike | duckdb.DuckDBPyConnection
@@ -181,18 +183,48 @@ def load_runs(con: duckdb.DuckDBPyConnection, experiment_id: str) -> pd.DataFram
     ).df()
 
 
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()
+    return {r[0] for r in rows}
+
+
+def scenario_title(name: str, title: str | None = None) -> str:
+    """A scenario's readable title: its declared ``title``, else its name made readable
+    (``pay_raise`` → "Pay raise")."""
+    if isinstance(title, str) and title.strip():
+        return title.strip()
+    text = str(name).replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:] if text else str(name)
+
+
 def load_scenarios(con: duckdb.DuckDBPyConnection, experiment_id: str) -> pd.DataFrame:
-    """Resolved scenario definitions; ``params``/``schedule`` decoded. Empty when not stored."""
+    """Resolved scenario definitions; ``params``/``schedule`` decoded; ``title`` the declared
+    title or the readable name (stores written before scenarios had titles). Empty when not
+    stored."""
+    cols = ["scenario", "title", "description", "source_file", "sha256", "params", "schedule"]
     if not has_table(con, "scenarios"):
-        return pd.DataFrame(columns=["scenario", "description", "source_file", "sha256", "params", "schedule"])
+        return pd.DataFrame(columns=cols)
+    title = "title" if "title" in _columns(con, "scenarios") else "NULL AS title"
     df = con.execute(
-        "SELECT scenario, description, source_file, sha256, params, schedule FROM scenarios "
+        f"SELECT scenario, {title}, description, source_file, sha256, params, schedule FROM scenarios "
         "WHERE experiment_id = ? ORDER BY scenario",
         [experiment_id],
     ).df()
     for col in ("params", "schedule"):
         df[col] = [_json(v) for v in df[col]]
+    df["title"] = [scenario_title(s, t) for s, t in zip(df["scenario"], df["title"], strict=True)]
     return df
+
+
+def scenario_titles(con: duckdb.DuckDBPyConnection, experiment_id: str) -> dict[str, str]:
+    """Scenario name → readable title for the scenarios of an experiment (those with runs too)."""
+    out = {str(s): str(t) for s, t in zip(*load_scenarios(con, experiment_id)[["scenario", "title"]].T.values,
+                                             strict=True)}
+    if has_table(con, "runs"):
+        for (s,) in con.execute("SELECT DISTINCT scenario FROM runs WHERE experiment_id = ? AND scenario IS NOT NULL",
+                                [experiment_id]).fetchall():
+            out.setdefault(str(s), scenario_title(str(s)))
+    return out
 
 
 def _outputs_filter(outputs: Sequence[str] | None) -> tuple[str, list[Any]]:

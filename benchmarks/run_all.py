@@ -19,6 +19,7 @@ def main(argv: list[str]) -> int:
         ["bench_model.py", "--quick"] if quick else ["bench_model.py", "--profile"],
         ["bench_experiments.py", "--size", "small" if quick else "full"],
         ["bench_sensitivity.py", "--n", "4" if quick else "512", "--timeseries-every", "12"],
+        ["bench_app.py", "--opens", "2" if quick else "5", "--steps", "10" if quick else "30"],
     ]
     failed = 0
     for args in runs:

@@ -199,11 +199,11 @@ def cmd_list(a: argparse.Namespace) -> int:
     from .scenarios import list_scenarios, load_scenario
 
     t = Table(title="Scenarios")
-    for c in ("name", "extends", "changes", "description"):
+    for c in ("name", "title", "extends", "changes", "description"):
         t.add_column(c)
     for stem in list_scenarios(a.scenario_dir):
         sc = load_scenario(stem, directory=a.scenario_dir)
-        t.add_row(sc.name, " ← ".join(reversed(sc.chain[:-1])) or "-",
+        t.add_row(sc.name, sc.title or "-", " ← ".join(reversed(sc.chain[:-1])) or "-",
                   f"{len(sc.params)} set, {len(sc.schedule)} scheduled", sc.description)
     Console().print(t)
     return 0
@@ -351,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     _exec_opts(p)
     p.set_defaults(func=cmd_main)
 
-    for mod in ("experiments.sensitivity", "experiments.robustness", "analysis.cli"):
+    for mod in ("experiments.sensitivity", "experiments.robustness", "analysis.cli", "app.cli"):
         if importlib.util.find_spec(mod) is not None:
             importlib.import_module(mod).register_cli(sub)
     return ap

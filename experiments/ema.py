@@ -5,14 +5,22 @@ imports it. The bridge is for users who drive their exploratory modelling from E
 samplers, optimisers and analysis; the project's own robustness and discovery commands do
 the same work on the project's engine and store (resumable, on common random numbers).
 
-* :func:`build_model` — an ``ema_workbench.ReplicatorModel`` from the parameter registry:
-  uncertainties (float, int, bool and categorical, each over its plausible range: declared
-  ``sa_bounds`` or a range the user gives — the rule of :mod:`experiments.futures`), levers
-  (over a given range, else ``sa_bounds``, else the validity ``bounds``: a lever may take any
-  valid value), outcomes per output — ``<output>``: the mean of its run summary over the
-  replications (a scalar outcome; when outputs declare a direction it becomes the outcome's
-  kind), ``<output>_replicates``: the summary of each replication — and time-series
-  outcomes ``<output>_series`` (replication × month).
+* :func:`build_model` — an ``ema_workbench.ReplicatorModel`` from the parameter registry,
+  each parameter in the role its ``kind`` gives it:
+
+  - ``uncertainty`` (and, when named, ``structural`` quantities with a plausible range, such
+    as the population's make-up) → EMA *uncertainties* (float, int, bool and categorical,
+    each over its plausible range: declared ``sa_bounds`` or a range the user gives — the
+    rule of :mod:`experiments.futures`);
+  - ``policy`` → EMA *levers* (over a given range, else ``sa_bounds``, else the validity
+    ``bounds``: a lever may take any valid value);
+  - ``mechanism`` switches are model structure: neither uncertainties nor levers, but fixed
+    for an experiment through ``base_params`` (EMA constants), like the world's size.
+
+  Outcomes per output — ``<output>``: the mean of its run summary over the replications (a
+  scalar outcome whose kind is the output's declared direction: higher → MAXIMIZE, lower →
+  MINIMIZE, none → INFO), ``<output>_replicates``: the summary of each replication — and
+  time-series outcomes ``<output>_series`` (replication × month).
   Fixed overrides (e.g. a smaller world) and the horizon are EMA constants.
 * Seeds by replication: replication ``r`` runs with seed ``replicate_seeds(seed, R)[r]`` —
   the engine's replicate seeds — so every scenario and policy of an EMA experiment shares
@@ -27,7 +35,7 @@ Example::
     from ema_workbench import SequentialEvaluator, perform_experiments
     from experiments.ema import build_model, scenario_policies
 
-    model = build_model(uncertainties=["admin_task_rate", "gamma0"], scenarios=["pay_raise"],
+    model = build_model(uncertainties=["tasks_per_household", "gamma0"], scenarios=["pay_raise"],
                         outputs=["satisfied_share", "turnover_annual"], series=["participation_rate"],
                         horizon=120, replications=2, seed=1)
     with SequentialEvaluator(model) as ev:
@@ -40,9 +48,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from govsim.errors import GovsimError
+
 from .futures import FactorSelection, FuturesError, futures_problem
 
-__all__ = ["EMAError", "REPLICATION_SEED", "build_model", "run_for_ema", "scenario_policies", "scenario_policy"]
+__all__ = ["LEVER_KINDS", "REPLICATION_SEED", "UNCERTAINTY_KINDS", "EMAError", "build_model", "run_for_ema",
+           "scenario_policies", "scenario_policy"]
 
 REPLICATION_SEED = "seed"
 _HORIZON, _MONTH, _LEVERS, _OUTPUTS, _SERIES = ("govsim_horizon", "govsim_policy_month", "govsim_levers",
@@ -51,7 +62,7 @@ SERIES_SUFFIX = "_series"
 REPLICATES_SUFFIX = "_replicates"
 
 
-class EMAError(ValueError):
+class EMAError(GovsimError, ValueError):
     """The EMA bridge cannot be built as asked (extra missing, names, ranges, scenarios)."""
 
 
@@ -93,6 +104,24 @@ def run_for_ema(**kwargs: Any) -> dict[str, Any]:
     return out
 
 
+UNCERTAINTY_KINDS = ("uncertainty", "structural")  # registry kinds that may be EMA uncertainties
+LEVER_KINDS = ("policy",)  # registry kinds that may be EMA levers
+
+
+def _role(kind: str) -> str:
+    return {"uncertainty": "an uncertainty", "policy": "a policy lever", "structural": "a structural parameter",
+            "mechanism": "a mechanism switch (model structure)"}.get(kind, f"of kind {kind!r}")
+
+
+def _where(kind: str) -> str:
+    """Where a parameter of ``kind`` goes in :func:`build_model`."""
+    if kind in LEVER_KINDS:
+        return "give it in levers= (or through a scenario)"
+    if kind in UNCERTAINTY_KINDS:
+        return "give it in uncertainties="
+    return "fix it for the whole experiment in base_params="
+
+
 def _parameter(ema, name: str, *, rng: Sequence[float] | None, lever: bool) -> Any:
     from model.parameters import REGISTRY
 
@@ -118,13 +147,13 @@ def _mean(values: Any) -> float:
 
 
 def _outcomes(ema, name: str) -> list[Any]:
-    """The replicate mean as a scalar outcome (with the output's declared direction, when it
-    has one) and the per-replication values as ``<name>_replicates``."""
+    """The replicate mean as a scalar outcome and the per-replication values as
+    ``<name>_replicates``. The scalar's kind is the output's declared direction: ``higher``
+    → MAXIMIZE, ``lower`` → MINIMIZE, ``none`` (descriptive) → INFO."""
     from model.outputs import OUTPUTS
 
-    direction = getattr(OUTPUTS.get(name), "direction", None)
-    kind = {"max": ema.ScalarOutcome.MAXIMIZE, "min": ema.ScalarOutcome.MINIMIZE}.get(
-        str(direction).lower()[:3] if direction else "", ema.ScalarOutcome.INFO)
+    kind = {"higher": ema.ScalarOutcome.MAXIMIZE, "lower": ema.ScalarOutcome.MINIMIZE}.get(
+        OUTPUTS[name].direction, ema.ScalarOutcome.INFO)
     return [ema.ScalarOutcome(name, variable_name=name, function=_mean, kind=kind),
             ema.ArrayOutcome(name + REPLICATES_SUFFIX, variable_name=name)]
 
@@ -174,9 +203,10 @@ def build_model(*, name: str = "govsim", uncertainties: FactorSelection | Sequen
     """An EMA ``ReplicatorModel`` running :func:`model.run.simulate` (see the module docstring).
 
     ``uncertainties``: registry names (or a :class:`FactorSelection`; default every
-    ``uncertainty``), each needing ``sa_bounds`` or an entry in ``ranges``. ``levers``: policy
-    parameters; ``scenarios`` adds the levers those scenario files change and, unless
-    ``policy_month`` is given, their month. ``outputs`` (default: the key outputs) become
+    ``uncertainty``) of kind ``uncertainty`` or ``structural``, each needing ``sa_bounds`` or
+    an entry in ``ranges``. ``levers``: parameters of kind ``policy``; ``scenarios`` adds the
+    levers those scenario files change and, unless ``policy_month`` is given, their month.
+    Mechanism switches go in ``base_params`` only. ``outputs`` (default: the key outputs) become
     scalar outcomes, ``series`` time-series outcomes named ``<output>_series``.
     ``replications`` runs per experiment with the engine's replicate seeds from ``seed``.
     """
@@ -197,14 +227,21 @@ def build_model(*, name: str = "govsim", uncertainties: FactorSelection | Sequen
         problem = futures_problem(sel)
     except FuturesError as err:
         raise EMAError(str(err)) from None
+    for f in problem.factors:
+        if not f.registry:
+            raise EMAError(f"uncertainty {f.name!r} is not a model parameter; the bridge runs the model, whose "
+                           "uncertainties are registry parameters")
+        if REGISTRY[f.name].kind not in UNCERTAINTY_KINDS:
+            raise EMAError(f"{f.name!r} is {_role(REGISTRY[f.name].kind)}, not an uncertainty; "
+                           f"{_where(REGISTRY[f.name].kind)}")
     loaded = _load(scenarios, scenario_dir)
     lever_names = list(dict.fromkeys([*levers, *(n for s in loaded for _, n, _ in s.schedule)]))
     unknown = [n for n in lever_names if n not in REGISTRY]
     if unknown:
-        raise EMAError(f"unknown lever {unknown[0]!r}; levers are registry parameters")
-    clash = sorted(set(lever_names) & set(problem.names))
-    if clash:
-        raise EMAError(f"{clash} are both uncertainties and levers; choose one role each")
+        raise EMAError(f"unknown lever {unknown[0]!r}; levers are registry parameters of kind 'policy'")
+    for n in lever_names:
+        if REGISTRY[n].kind not in LEVER_KINDS:
+            raise EMAError(f"{n!r} is {_role(REGISTRY[n].kind)}, not a policy lever; {_where(REGISTRY[n].kind)}")
     month = policy_month if policy_month is not None else (_policy_month(loaded) or 0)
     if not 0 <= month <= horizon:
         raise EMAError(f"policy month {month} is outside 0..{horizon}")

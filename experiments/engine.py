@@ -16,7 +16,7 @@ run failed raises :class:`RunsFailedError` with the first failure's traceback.
 A path as ``store`` is opened only while the batch commits (:class:`experiments.store.Store`
 with ``hold=False``), so other processes can read the store meanwhile.
 
-Public entry points: :func:`run_scenarios`, :func:`run_design`, :func:`resume`.
+Public entry points: :func:`run_scenarios`, :func:`run_design`, :func:`run_futures`, :func:`resume`.
 """
 
 from __future__ import annotations
@@ -647,10 +647,11 @@ def run_design(store: Store | str | os.PathLike[str], *, name: str, design: Any,
 
 def run_futures(store: Store | str | os.PathLike[str], *, name: str, futures: Any, reforms: Sequence[Any],
                 base_params: Mapping[str, Any] | None = None, replicates: int = 1, seed: int, horizon: int = 120,
-                target: str = DEFAULT_TARGET, executor: str = "processes", workers: int | None = None,
+                target: Target = DEFAULT_TARGET, executor: str = "processes", workers: int | None = None,
                 kind: str = "robustness", timeseries_every: int = 1, progress: bool = True,
                 spec_extra: Mapping[str, Any] | None = None, seed_scope: str = "future",
-                scheduler: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS, new: bool = False) -> str:
+                scheduler: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS, new: bool = False,
+                keep_failed: bool = False) -> str:
     """Run every reform in every future × ``replicates``, with common random numbers across reforms.
 
     ``futures`` is a DataFrame with one row per future (columns = parameter names, e.g. from an
@@ -663,11 +664,14 @@ def run_futures(store: Store | str | os.PathLike[str], *, name: str, futures: An
 
     A reform or ``base_params`` that sets or schedules a parameter the futures vary is refused:
     the future's value would be overridden for that reform only, and the comparison would no
-    longer be like for like. Returns the experiment id; an identical experiment already in the
-    store is resumed (or returned at once if complete) unless ``new=True``.
+    longer be like for like. ``target`` is ``"module:function"`` or a callable with the
+    signature of ``model.run.simulate``. Returns the experiment id; an identical experiment
+    already in the store is resumed (or returned at once if complete; its failed runs are run
+    again unless ``keep_failed``) unless ``new=True``.
     """
     import pandas as pd
 
+    target, function = normalise_target(target)  # fail early, in the parent, on a bad target
     if not isinstance(futures, pd.DataFrame):
         raise ExperimentError(f"futures must be a pandas DataFrame, got {type(futures).__name__}")
     if futures.empty or not len(futures.columns):
@@ -693,11 +697,12 @@ def run_futures(store: Store | str | os.PathLike[str], *, name: str, futures: An
     for ref in reforms:
         if isinstance(ref, Mapping):
             rname, rparams, rsched = ref.get("name"), ref.get("params") or {}, ref.get("schedule") or []
-            info = {"description": ref.get("description", ""), "source_file": ref.get("source_file"),
-                    "sha256": ref.get("sha256")}
+            info = {"title": ref.get("title", ""), "description": ref.get("description", ""),
+                    "source_file": ref.get("source_file"), "sha256": ref.get("sha256")}
         else:
             rname, rparams, rsched = ref.name, ref.params, ref.schedule
-            info = {"description": ref.description, "source_file": ref.source_file, "sha256": ref.sha256}
+            info = {"title": ref.title, "description": ref.description, "source_file": ref.source_file,
+                    "sha256": ref.sha256}
         if not isinstance(rname, str) or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_+.-]*", rname):
             raise ExperimentError(f"reform name {rname!r} is not usable; letters, digits, '_', '-', '+' and '.'")
         if rname in seen:
@@ -709,10 +714,7 @@ def run_futures(store: Store | str | os.PathLike[str], *, name: str, futures: An
         if touched:
             raise ExperimentError(f"reform {rname!r} sets or schedules {touched}, which the futures vary; drop them "
                                   "from the futures (e.g. --exclude) or from the reform")
-        if any(m > spec["horizon"] for m, _, _ in schedule):
-            late = max(m for m, _, _ in schedule)
-            raise ExperimentError(f"reform {rname!r} schedules a change at month {late}, after the horizon "
-                                  f"({spec['horizon']})")
+        _check_schedule_horizon(schedule, spec["horizon"], f"reform {rname!r}")
         resolved.append({"name": rname, "params": params, "schedule": schedule})
         meta.append({"name": rname, **info, "params": params, "schedule": schedule})
     spec.update(futures={"columns": cols, "rows": rows}, reforms=resolved, base_params=base, crn=True,
@@ -721,15 +723,14 @@ def run_futures(store: Store | str | os.PathLike[str], *, name: str, futures: An
     tree["rule"] = ("SeedSequence(seed).spawn(n_futures)[f].spawn(replicates)[r] -> run seed of future f, "
                     "replicate r; shared by every reform (CRN)" if seed_scope == "future" else
                     "SeedSequence(seed).spawn(replicates)[r] -> run seed; shared by every reform and future (CRN)")
-    return _start(store, name=name, kind=kind, spec=spec, scenarios_meta=meta,
+    return _start(store, name=name, kind=kind, spec=spec, function=function, scenarios_meta=meta,
                   design_rows=_design_rows_for_store(cols, rows, target),
                   extra_manifest={"design": {"n_points": len(rows), "factors": cols, "crn": True},
                                   "futures": {"n_futures": len(rows), "factors": cols,
                                               "reforms": [r["name"] for r in resolved], "seed_scope": seed_scope},
                                   "seed_tree": tree},
                   executor=executor, workers=workers, progress=progress, new=new,
-                  executor_options={"scheduler": scheduler, "max_attempts": max_attempts} if executor == "dask"
-                  else {"max_attempts": max_attempts})
+                  executor_options=_executor_options(executor, scheduler, max_attempts), keep_failed=keep_failed)
 
 
 def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any], *, name: str | None = None,
@@ -788,8 +789,8 @@ def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any
     spec["crn"] = True
     # the model's final network of community 0, for the first replicate of each scenario
     spec["snapshot_replicates"] = [0] if (snapshots if snapshots is not None else _is_model_target(target)) else []
-    meta = [{"name": s.name, "description": s.description, "source_file": s.source_file, "sha256": s.sha256,
-             "params": s.params, "schedule": s.schedule} for s in loaded]
+    meta = [{"name": s.name, "title": s.title, "description": s.description, "source_file": s.source_file,
+             "sha256": s.sha256, "params": s.params, "schedule": s.schedule} for s in loaded]
     files = {s.name: {"file": s.source_file, "sha256": s.sha256, "extends_chain": list(s.chain)} for s in loaded}
     return _start(store, name=name, kind=kind, spec=spec, function=function, scenarios_meta=meta, design_rows=(),
                   extra_manifest={"scenario_files": files, "design": None},

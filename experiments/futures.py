@@ -41,9 +41,12 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from .sensitivity_design import Factor, FactorError, Problem, UnknownFactorError, build_problem
+from govsim.errors import GovsimError
+
+from .sensitivity_design import FactorError, Problem, UnknownFactorError, build_problem
 
 __all__ = [
+    "DEFAULT_N_FUTURES",
     "PROVIDERS",
     "FactorSelection",
     "FuturesError",
@@ -57,7 +60,10 @@ __all__ = [
 ]
 
 
-class FuturesError(ValueError):
+DEFAULT_N_FUTURES = 50  # futures of a Latin hypercube when no number is given
+
+
+class FuturesError(GovsimError, ValueError):
     """A futures ensemble that cannot be made as asked (factors, ranges, sizes, files)."""
 
 
@@ -92,34 +98,25 @@ def futures_problem(selection: FactorSelection | None = None) -> Problem:
 
     Chosen like sensitivity factors (names, kinds, groups, exclusions; default: every
     ``uncertainty`` of the registry). A float or int registry parameter takes its
-    ``sa_bounds`` or the range given in ``selection.ranges``; one with neither is refused
-    with :class:`FuturesError` listing all such parameters and how to fix it.
+    ``sa_bounds`` or the range given in ``selection.ranges``; one named without either is
+    refused with :class:`FuturesError` listing all such parameters and how to fix it (a kind
+    or group with such members is refused by :func:`build_problem`, which lists them).
     """
     from model.parameters import REGISTRY
 
     sel = selection or FactorSelection()
     kinds = sel.kinds or (("uncertainty",) if sel.empty else ())
     ranges = {str(k): tuple(v) for k, v in (sel.ranges or {}).items()}
-    try:
-        problem = build_problem(list(sel.factors), kinds=kinds, groups=sel.groups, exclude=sel.exclude,
-                                ranges=ranges)
-    except (UnknownFactorError, FactorError) as err:
-        raise FuturesError(str(err)) from None
-    missing = []
-    for f in problem.factors:
-        if not f.registry or f.type not in ("float", "int"):
-            continue
-        if REGISTRY[f.name].sa_bounds is None and f.name not in ranges:
-            missing.append(f.name)
-    explicit = {f["name"] for f in sel.factors if isinstance(f, Mapping) and "lower" in f and "upper" in f}
-    explicit |= {f.name for f in sel.factors if isinstance(f, Factor) and f.lower is not None}
-    missing = [m for m in missing if m not in explicit]
+    missing = [f for f in sel.factors if isinstance(f, str) and f in REGISTRY and f not in ranges
+               and REGISTRY[f].type in ("float", "int") and REGISTRY[f].sa_bounds is None]
     if missing:
         raise FuturesError(
             f"no plausible range declared (sa_bounds) for {', '.join(missing)}; a future needs one: give it with "
-            f"--range NAME=LOW:HIGH (Python: ranges={{name: (low, high)}}) or leave the parameter out "
-            f"(--exclude {','.join(missing)})")
-    return problem
+            "--range NAME=LOW:HIGH (Python: ranges={name: (low, high)}) or leave it out of the factors")
+    try:
+        return build_problem(list(sel.factors), kinds=kinds, groups=sel.groups, exclude=sel.exclude, ranges=ranges)
+    except (UnknownFactorError, FactorError) as err:
+        raise FuturesError(str(err)) from None
 
 
 def _frame(problem: Problem, unit: np.ndarray) -> pd.DataFrame:
@@ -218,9 +215,7 @@ def _make_lhs(arg: str | None, *, n: int | None, seed: int, store: str | None,
               selection: FactorSelection | None) -> FuturesProvider:
     if arg:
         raise FuturesError(f"--futures lhs takes no argument, got 'lhs:{arg}'")
-    if n is None:
-        raise FuturesError("a Latin hypercube needs the number of futures (--n-futures)")
-    return LatinHypercubeFutures(futures_problem(selection), n, seed)
+    return LatinHypercubeFutures(futures_problem(selection), DEFAULT_N_FUTURES if n is None else n, seed)
 
 
 def _make_table(arg: str | None, *, n: int | None, seed: int, store: str | None,

@@ -15,7 +15,7 @@ Python API::
     from experiments import robustness
     from experiments.futures import FactorSelection
     eid = robustness.run("results/govsim.duckdb", reforms=["baseline", "pay_raise", "pay_raise+task_access_list"],
-                         n_futures=50, selection=FactorSelection(factors=("admin_task_rate", "gamma0")),
+                         n_futures=50, selection=FactorSelection(factors=("tasks_per_household", "gamma0")),
                          replicates=2, seed=1)
 
 CLI: ``govsim robustness {plan,run,analyze}`` (see :func:`register_cli`).
@@ -26,19 +26,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .futures import FactorSelection, FuturesError, FuturesProvider, make_provider, parse_ranges
+from govsim.errors import GovsimError
+
+from .executors import DEFAULT_MAX_ATTEMPTS
+from .futures import DEFAULT_N_FUTURES, FactorSelection, FuturesProvider, make_provider, parse_ranges
 
 __all__ = ["RobustnessError", "load_reforms", "plan", "register_cli", "run"]
 
 MODEL_TARGET = "model.run:simulate"
-DEFAULT_N_FUTURES = 50
 
 
-class RobustnessError(ValueError):
+class RobustnessError(GovsimError, ValueError):
     """A robustness experiment that cannot be run as asked."""
 
 
@@ -72,8 +74,7 @@ def plan(*, reforms: Sequence[Any], futures: FuturesProvider | str | None = None
          scenario_dir: str | None = None, store: str | None = None) -> dict[str, Any]:
     """What :func:`run` would run, without running it: reforms, factors, futures, run count."""
     loaded = load_reforms(reforms, scenario_dir=scenario_dir)
-    prov = _provider(futures, n_futures=n_futures if n_futures is not None else DEFAULT_N_FUTURES,
-                     futures_seed=futures_seed, selection=selection, store=store)
+    prov = _provider(futures, n_futures=n_futures, futures_seed=futures_seed, selection=selection, store=store)
     table = prov.futures()
     names = [r["name"] if isinstance(r, Mapping) else r.name for r in loaded]
     return {"reforms": names, "provider": prov.describe(), "futures": table, "replicates": replicates,
@@ -83,19 +84,21 @@ def plan(*, reforms: Sequence[Any], futures: FuturesProvider | str | None = None
 def run(store: Any, *, reforms: Sequence[Any], futures: FuturesProvider | str | None = None,
         n_futures: int | None = None, futures_seed: int = 1, selection: FactorSelection | None = None,
         replicates: int = 2, seed: int = 1, horizon: int = 120, base_params: Mapping[str, Any] | None = None,
-        target: str = MODEL_TARGET, executor: str = "processes", workers: int | None = None,
-        scheduler: str | None = None, max_attempts: int = 3, timeseries_every: int = 1, progress: bool = True,
-        name: str = "robustness", seed_scope: str = "future", scenario_dir: str | None = None,
-        new: bool = False) -> str:
+        target: str | Callable[..., Any] = MODEL_TARGET, executor: str = "processes", workers: int | None = None,
+        scheduler: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS, timeseries_every: int = 1,
+        progress: bool = True, name: str = "robustness", seed_scope: str = "future",
+        scenario_dir: str | None = None, new: bool = False, keep_failed: bool = False) -> str:
     """Make the futures, run every reform in every future × ``replicates``; returns the id.
 
     ``futures`` is a provider, a source name (``"lhs"`` — the default —, ``"table:PATH"`` or
-    a registered kind) or ``None``; ``n_futures``, ``futures_seed`` and ``selection`` shape a
-    Latin hypercube. Running the same call again resumes (or returns) the same experiment.
+    a registered kind) or ``None``; ``n_futures`` (default: 50 for a Latin hypercube, every
+    row of a table), ``futures_seed`` and ``selection`` shape the ensemble. ``target`` is
+    ``"module:function"`` or a callable with the signature of ``model.run.simulate`` (from a
+    script or notebook too). Running the same call again resumes (or returns) the same
+    experiment, running its failed runs again unless ``keep_failed``.
     """
     loaded = load_reforms(reforms, scenario_dir=scenario_dir)
-    prov = _provider(futures, n_futures=n_futures if n_futures is not None else DEFAULT_N_FUTURES,
-                     futures_seed=futures_seed, selection=selection, store=str(store))
+    prov = _provider(futures, n_futures=n_futures, futures_seed=futures_seed, selection=selection, store=str(store))
     table = prov.futures()
     from .engine import run_futures
 
@@ -103,8 +106,8 @@ def run(store: Any, *, reforms: Sequence[Any], futures: FuturesProvider | str | 
     return run_futures(store, name=name, futures=table, reforms=loaded, base_params=base_params,
                        replicates=replicates, seed=seed, horizon=horizon, target=target, executor=executor,
                        workers=workers, scheduler=scheduler, max_attempts=max_attempts,
-                       timeseries_every=timeseries_every,
-                       progress=progress, spec_extra=extra, seed_scope=seed_scope, new=new)
+                       timeseries_every=timeseries_every, progress=progress, spec_extra=extra,
+                       seed_scope=seed_scope, new=new, keep_failed=keep_failed)
 
 
 # ------------------------------------------------------------------------------ CLI
@@ -152,8 +155,9 @@ def _futures_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--futures", default="lhs", metavar="SOURCE",
                    help="where the futures come from: 'lhs' (Latin hypercube over the factors; default), "
                         "'table:PATH' (rows of a CSV/Parquet file) or a registered KIND[:ARG]")
-    g.add_argument("--n-futures", type=int, default=DEFAULT_N_FUTURES, metavar="N",
-                   help=f"number of futures of the Latin hypercube (default {DEFAULT_N_FUTURES})")
+    g.add_argument("--n-futures", type=int, default=None, metavar="N",
+                   help=f"number of futures: of the Latin hypercube (default {DEFAULT_N_FUTURES}), the first N "
+                        "rows of a table (default all)")
     g.add_argument("--futures-seed", type=int, default=1, metavar="S", help="seed of the Latin hypercube (default 1)")
     g.add_argument("--factors", action="append", metavar="NAMES",
                    help="parameters the futures vary, comma-separated (default: every uncertainty)")
@@ -186,30 +190,11 @@ def _analysis_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--formats", default="png,pdf,svg", metavar="LIST", help="figure formats (default png,pdf,svg)")
 
 
-def _exec_args(p: argparse.ArgumentParser) -> None:
-    from .executors import EXECUTORS
-
-    g = p.add_argument_group("execution")
-    g.add_argument("--executor", choices=EXECUTORS, default="processes")
-    g.add_argument("--workers", type=int, default=None, metavar="N")
-    g.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                   help="with --executor dask: an existing Dask scheduler instead of a LocalCluster")
-    g.add_argument("--max-attempts", type=int, default=3, metavar="N")
-    g.add_argument("--no-progress", dest="progress", action="store_false")
-
-
 def _store_arg(p: argparse.ArgumentParser) -> None:
     from .store import DEFAULT_STORE
 
     p.add_argument("--store", default=DEFAULT_STORE, metavar="PATH",
                    help=f"results store (DuckDB file; default {DEFAULT_STORE})")
-
-
-def _check_exec(a: argparse.Namespace) -> None:
-    if a.scheduler and a.executor != "dask":
-        raise RobustnessError("--scheduler needs --executor dask")
-    if a.workers is not None and a.workers < 1:
-        raise RobustnessError(f"--workers must be ≥ 1, got {a.workers}")
 
 
 def _analyze(a: argparse.Namespace, experiment_id: str | None) -> int:
@@ -250,12 +235,12 @@ def _cmd_plan(a: argparse.Namespace) -> int:
 
 
 def _cmd_run(a: argparse.Namespace) -> int:
-    _check_exec(a)
+    from .cli import _exec_kwargs
+
     eid = run(a.store, reforms=a.reforms, futures=a.futures, n_futures=a.n_futures, futures_seed=a.futures_seed,
               selection=_selection(a), replicates=a.replicates, seed=a.seed, horizon=a.horizon,
-              base_params=_parse_base(a.base), target=a.target, executor=a.executor, workers=a.workers,
-              scheduler=a.scheduler, max_attempts=a.max_attempts, timeseries_every=a.timeseries_every,
-              progress=a.progress, name=a.name, seed_scope=a.seed_scope, scenario_dir=a.scenario_dir, new=a.new)
+              base_params=_parse_base(a.base), target=a.target, timeseries_every=a.timeseries_every,
+              name=a.name, seed_scope=a.seed_scope, scenario_dir=a.scenario_dir, new=a.new, **_exec_kwargs(a))
     print(eid)
     if a.analyze and (a.satisfice or a.maximize or a.minimize or a.objective):
         return _analyze(a, eid)
@@ -269,31 +254,14 @@ def _cmd_analyze(a: argparse.Namespace) -> int:
     return _analyze(a, a.experiment)
 
 
-def _guarded(func):
-    """User errors → one line on stderr, exit code 2."""
-    def wrapper(a: argparse.Namespace) -> int:
-        from analysis.store import AnalysisError
-        from analysis.style import FigureStyleError
-        from model.parameters import ParameterError
-
-        from .engine import ExperimentError
-        from .executors import ExecutorError
-        from .scenarios import ScenarioError
-        from .store import StoreError
-        from .worker import TargetError
-
-        try:
-            return func(a)
-        except (RobustnessError, FuturesError, AnalysisError, ParameterError, ExperimentError, ExecutorError,
-                ScenarioError, StoreError, TargetError, FigureStyleError) as err:
-            print(f"govsim robustness: error: {err}", file=sys.stderr)
-            return 2
-    wrapper.__name__ = func.__name__
-    return wrapper
-
-
 def register_cli(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``robustness`` (plan, run, analyze) to a subparsers object."""
+    """Add ``robustness`` (plan, run, analyze) to a subparsers object.
+
+    The commands raise the project's errors (:class:`govsim.errors.GovsimError`); the
+    ``govsim`` entry point reports them through its one handler (one line, exit code 2).
+    """
+    from .cli import _exec_opts
+
     p = subparsers.add_parser(
         "robustness", help="which reform holds up across futures (regret, satisficing, worst decile)",
         description="Evaluate reforms (scenario files, or combinations joined with '+') over an ensemble of "
@@ -308,7 +276,7 @@ def register_cli(subparsers: Any) -> argparse.ArgumentParser:
     q.add_argument("--replicates", type=int, default=2)
     _futures_args(q)
     _store_arg(q)
-    q.set_defaults(func=_guarded(_cmd_plan))
+    q.set_defaults(func=_cmd_plan)
 
     r = sub.add_parser("run", help="run every reform in every future (resumable), then analyse",
                        description="Run every reform in every future × replicates through the experiment engine "
@@ -331,15 +299,15 @@ def register_cli(subparsers: Any) -> argparse.ArgumentParser:
     g.add_argument("--new", action="store_true", help="always start a new experiment")
     g.add_argument("--no-analyze", dest="analyze", action="store_false", help="run only")
     _futures_args(r)
-    _exec_args(r)
+    _exec_opts(r)
     _analysis_args(r)
     _store_arg(r)
-    r.set_defaults(func=_guarded(_cmd_run))
+    r.set_defaults(func=_cmd_run)
 
     n = sub.add_parser("analyze", help="robustness tables and figures from the store",
                        description="Regret, satisficing share, mean and worst decile per reform, from the store only.")
     n.add_argument("experiment", nargs="?", default=None, help="experiment id or unique prefix (default: latest)")
     _analysis_args(n)
     _store_arg(n)
-    n.set_defaults(func=_guarded(_cmd_analyze))
+    n.set_defaults(func=_cmd_analyze)
     return p

@@ -3,6 +3,7 @@
 Format (full description in scenarios/README.md)::
 
     name = "pay_raise"                # = the file stem
+    title = "Pay raise"               # readable title for reports and the app
     description = "Director pay 500 -> 2,500 yuan/month from month 24"
     extends = "baseline"              # optional: another file stem in the same folder
     horizon = 120                     # months; replicates and seed likewise (inherited)
@@ -38,7 +39,7 @@ __all__ = ["SCENARIO_DIR", "TOP_KEYS", "Scenario", "ScenarioError", "combine_sce
            "load_reform", "load_scenario"]
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-TOP_KEYS = ("name", "description", "extends", "horizon", "replicates", "seed", "params", "schedule")
+TOP_KEYS = ("name", "title", "description", "extends", "horizon", "replicates", "seed", "params", "schedule")
 DEFAULTS = {"horizon": 120, "replicates": 10, "seed": 20261125}
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 MAX_SEED = 2**63 - 1
@@ -84,6 +85,7 @@ class Scenario:
     source_file: str | None = None
     sha256: str | None = None  # over the files of the extends chain, root first
     chain: tuple[str, ...] = field(default=())  # file stems, root first
+    title: str = ""  # readable title (not inherited); "" when the file has none
 
 
 def _rel(path: Path) -> str:
@@ -241,6 +243,10 @@ def _load(path: Path, stack: tuple[Path, ...]) -> tuple[Scenario, list[bytes]]:
     desc = data.get("description", "")
     if not isinstance(desc, str):
         raise ScenarioError(fname, "description", desc, "not a string", "allowed: a quoted string")
+    title = data.get("title", "")
+    if not isinstance(title, str) or "\n" in title or len(title) > 80:
+        raise ScenarioError(fname, "title", title, "not a one-line title",
+                            "allowed: a quoted string of at most 80 characters on one line")
     parent: Scenario | None = None
     blobs: list[bytes] = []
     if "extends" in data:
@@ -274,8 +280,9 @@ def _load(path: Path, stack: tuple[Path, ...]) -> tuple[Scenario, list[bytes]]:
     blobs = [*blobs, path.stem.encode() + b"\0" + raw]
     digest = hashlib.sha256(b"\0\0".join(blobs)).hexdigest()
     chain = (*(parent.chain if parent else ()), path.stem)
-    return Scenario(name=name, description=desc.strip(), params=params, schedule=schedule, horizon=horizon,
-                    replicates=replicates, seed=seed, source_file=fname, sha256=digest, chain=chain), blobs
+    return Scenario(name=name, title=title.strip(), description=desc.strip(), params=params, schedule=schedule,
+                    horizon=horizon, replicates=replicates, seed=seed, source_file=fname, sha256=digest,
+                    chain=chain), blobs
 
 
 def load_scenario(name_or_path: str | os.PathLike[str], *, directory: str | os.PathLike[str] | None = None) -> Scenario:
@@ -306,7 +313,8 @@ def combine_scenarios(scenarios: Iterable[Scenario], *, name: str | None = None)
     same changes (months and values) in each. Anything else is a conflict and raises
     :class:`ScenarioError` naming both files, the parameter and the two values. ``horizon``,
     ``replicates`` and ``seed`` must agree too. The name defaults to the names joined by
-    ``+`` (e.g. ``pay_raise+task_access_list``); the hash covers every file involved.
+    ``+`` (e.g. ``pay_raise+task_access_list``), the title to their titles joined by `` + ``
+    (none when that is longer than a title may be); the hash covers every file involved.
     """
     parts = list(scenarios)
     if not parts:
@@ -358,9 +366,10 @@ def combine_scenarios(scenarios: Iterable[Scenario], *, name: str | None = None)
         agreed[attr] = values.pop()
     digest = hashlib.sha256("\0".join(f"{sc.name}:{sc.sha256}" for sc in parts).encode()).hexdigest()
     chain = tuple(dict.fromkeys(stem for sc in parts for stem in sc.chain))
+    title = " + ".join(sc.title or sc.name for sc in parts)
     return Scenario(name=name or label, description=" + ".join(sc.description for sc in parts if sc.description),
                     params=params, schedule=schedule, source_file=" + ".join(sc.source_file or sc.name for sc in parts),
-                    sha256=digest, chain=chain, **agreed)
+                    sha256=digest, chain=chain, title=title if len(title) <= 80 else "", **agreed)
 
 
 def load_reform(spec: str | os.PathLike[str], *, directory: str | os.PathLike[str] | None = None) -> Scenario:

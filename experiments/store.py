@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS summaries(
     experiment_id VARCHAR, run_id VARCHAR, output VARCHAR, value DOUBLE);
 CREATE TABLE IF NOT EXISTS scenarios(
     experiment_id VARCHAR, scenario VARCHAR, description VARCHAR, source_file VARCHAR,
-    sha256 VARCHAR, params JSON, schedule JSON);
+    sha256 VARCHAR, params JSON, schedule JSON, title VARCHAR);
+ALTER TABLE scenarios ADD COLUMN IF NOT EXISTS title VARCHAR;
 CREATE TABLE IF NOT EXISTS design(
     experiment_id VARCHAR, design_point INTEGER, factor VARCHAR, value DOUBLE, label VARCHAR);
 CREATE TABLE IF NOT EXISTS network_snapshot(
@@ -255,9 +256,11 @@ class Store:
                             [experiment_id, name, kind, target, now_utc(), int(seed), int(horizon),
                              dumps(spec), dumps(manifest)])
                 for sc in scenarios:
-                    con.execute("INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    con.execute("INSERT INTO scenarios (experiment_id, scenario, description, source_file, sha256, "
+                                "params, schedule, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                 [experiment_id, sc["name"], sc.get("description", ""), sc.get("source_file"),
-                                 sc.get("sha256"), dumps(sc.get("params", {})), dumps(sc.get("schedule", []))])
+                                 sc.get("sha256"), dumps(sc.get("params", {})), dumps(sc.get("schedule", [])),
+                                 sc.get("title") or None])
                 if design_rows:
                     tbl = pa.table({
                         "experiment_id": pa.array([experiment_id] * len(design_rows), pa.string()),

@@ -22,7 +22,9 @@ CREATE TABLE runs(experiment_id VARCHAR, run_id VARCHAR, scenario VARCHAR, desig
 CREATE TABLE timeseries(experiment_id VARCHAR, run_id VARCHAR, month INTEGER, output VARCHAR, value DOUBLE);
 CREATE TABLE summaries(experiment_id VARCHAR, run_id VARCHAR, output VARCHAR, value DOUBLE);
 CREATE TABLE scenarios(experiment_id VARCHAR, scenario VARCHAR, description VARCHAR, source_file VARCHAR,
-  sha256 VARCHAR, params JSON, schedule JSON);
+  sha256 VARCHAR, params JSON, schedule JSON, title VARCHAR);
+CREATE TABLE outputs(experiment_id VARCHAR, output VARCHAR, label VARCHAR, unit VARCHAR, meaning VARCHAR,
+  direction VARCHAR, min_change DOUBLE, relative BOOLEAN, summary VARCHAR, key BOOLEAN, cost BOOLEAN, target DOUBLE);
 CREATE TABLE design(experiment_id VARCHAR, design_point INTEGER, factor VARCHAR, value DOUBLE, label VARCHAR);
 CREATE TABLE sensitivity_indices(experiment_id VARCHAR, analysis_id VARCHAR, method VARCHAR, output VARCHAR,
   statistic VARCHAR, period VARCHAR, factor VARCHAR, factor2 VARCHAR, n INTEGER, value DOUBLE, conf DOUBLE,
@@ -46,6 +48,7 @@ OUTPUTS = {
     "mystery_metric": (1.0, {"pay_reform": 0.0, "deadmin": 0.0}, 0.1, 0.01),
 }
 SCENARIOS = ["baseline", "pay_reform", "deadmin"]
+TITLES = {"baseline": "Before the reforms", "pay_reform": "Pay reform"}  # deadmin has no title
 REPLICATES = 6
 HORIZON = 24
 EXP = "exp-compare-001"
@@ -62,7 +65,8 @@ def _seed(r: int) -> int:
     return 1000 + 17 * r
 
 
-def build_store(path: Path, *, with_network: bool = True, with_sensitivity: bool = True) -> Path:
+def build_store(path: Path, *, with_network: bool = True, with_sensitivity: bool = True,
+                with_declarations: bool = True) -> Path:
     rng = np.random.default_rng(7)
     con = duckdb.connect(str(path))
     con.execute(SCHEMA)
@@ -82,8 +86,17 @@ def build_store(path: Path, *, with_network: bool = True, with_sensitivity: bool
     params = {"baseline": {}, "pay_reform": {"pay_director": 2500, "pay_member": 1400},
               "deadmin": {"admin_task_rate": 0.5, "pay_member": 1000}}
     for s in SCENARIOS:
-        con.execute("INSERT INTO scenarios VALUES (?,?,?,?,?,?,?)",
-                    [EXP, s, f"{s} package", f"scenarios/{s}.toml", "0" * 64, json.dumps(params[s]), json.dumps([])])
+        con.execute("INSERT INTO scenarios VALUES (?,?,?,?,?,?,?,?)",
+                    [EXP, s, f"{s} package", f"scenarios/{s}.toml", "0" * 64, json.dumps(params[s]),
+                     json.dumps([] if s == "baseline" else [[3, "pay_member", 1000]]), TITLES.get(s)])
+    if with_declarations:  # the model's declarations, as the engine stores them; mystery_metric has none
+        from model.outputs import output_metadata
+
+        rows = [(EXP, o["name"], o["label"], o["unit"], o["meaning"], o["direction"], o["min_change"],
+                 o["relative"], o["summary"], o["key"], o["cost"], o["target"])
+                for o in output_metadata() if o["name"] in OUTPUTS]
+        _insert(con, "outputs", rows, ["experiment_id", "output", "label", "unit", "meaning", "direction",
+                                       "min_change", "relative", "summary", "key", "cost", "target"])
     rep_eff = {o: rng.normal(0, spec_[2], REPLICATES) for o, spec_ in OUTPUTS.items()}
     ts_rows, sm_rows = [], []
     months = np.arange(HORIZON + 1)

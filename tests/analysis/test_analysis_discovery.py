@@ -108,6 +108,13 @@ def test_share_threshold_hint(tmp_path):
     con = duckdb.connect(str(store))
     con.execute("UPDATE summaries SET output = 'turnover_annual' WHERE output = 'y'")
     con.close()
+    # undeclared, the output is not known to be a share: no hint
+    with pytest.raises(EmptyResultError, match=r"ranges 1–2\)$"):
+        discover(store, eid, where=[parse_condition("turnover_annual > 25")])
+    # its declaration in the store (as the engine writes the model's) says it is a share
+    con = duckdb.connect(str(store))
+    con.execute("INSERT INTO outputs (experiment_id, output, unit) VALUES (?, 'turnover_annual', 'share/year')", [eid])
+    con.close()
     with pytest.raises(EmptyResultError, match=r"did you mean > 0.25 \(or > 25%\)"):
         load_cases(store, eid, output="turnover_annual", where=[parse_condition("> 25", output="turnover_annual")])
 

@@ -202,3 +202,119 @@ def test_reform_start_is_the_common_first_scheduled_month():
     assert figures._reform_start(con, "e", "baseline") == 24.0
     con.execute("""INSERT INTO scenarios VALUES ('e', 'c', '', '', '', '{}', '[[12, "p", 1]]')""")
     assert figures._reform_start(con, "e", "baseline") is None  # reforms start at different months
+
+
+# ----------------------------------------------------------------------------- layout defects
+
+
+def _text_boxes(fig) -> list[tuple[str, object]]:
+    """Window extents of the texts a reader reads: legends, axis labels, titles, annotations."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    boxes = [(f"legend {i}", lg.get_window_extent(r)) for i, lg in enumerate(fig.legends)]
+    for k, ax in enumerate(fig.axes):
+        for name, t in (("ylabel", ax.yaxis.label), ("xlabel", ax.xaxis.label), ("title", ax.title),
+                        ("title-left", ax._left_title), ("title-right", ax._right_title)):
+            if t.get_text() and t.get_visible():
+                boxes.append((f"ax{k} {name} {t.get_text()!r}", t.get_window_extent(r)))
+        for t in ax.texts:
+            if t.get_text() and t.get_visible():
+                boxes.append((f"ax{k} text {t.get_text()!r}", t.get_window_extent(r)))
+    return boxes
+
+
+def _overlaps(fig) -> list[tuple[str, str]]:
+    boxes = _text_boxes(fig)
+    return [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:]
+            if ba.width > 0 and bb.width > 0 and ba.overlaps(bb)]
+
+
+def _long_series(n_scen: int, outputs: tuple[str, ...]) -> tuple[pd.DataFrame, dict[str, str], dict[str, str]]:
+    rows = []
+    names = ["baseline"] + [f"reform_{k}" for k in range(n_scen - 1)]
+    for j, s in enumerate(names):
+        for o in outputs:
+            for m in range(61):
+                v = 0.3 + 0.01 * j * (m > 24) if o != "spending_per_resident" else 30 + j * (m > 24)
+                rows.append((s, o, m, 5, v, v * 0.95, v * 1.05))
+    env = pd.DataFrame(rows, columns=["scenario", "output", "month", "n", "mean", "low", "high"])
+    titles = {s: ("Baseline (before the reforms)" if s == "baseline" else f"Buying services, variant {s[-1]}")
+              for s in names}
+    return env, style.scenario_colors(names), titles
+
+
+def _catalog():
+    from analysis.outputs import OutputCatalog, OutputInfo
+
+    return OutputCatalog([
+        OutputInfo("spending_per_resident", "Spending per resident", "yuan/resident/month", direction="lower",
+                   min_change=0.02, relative=True, cost=True, declared=True),
+        OutputInfo("satisfied_share", "Residents satisfied", "share", direction="higher", min_change=0.02,
+                   target=0.95, declared=True),
+    ])
+
+
+@pytest.mark.parametrize("output", ["spending_per_resident", "satisfied_share"])
+def test_single_panel_time_series_texts_do_not_overlap(output):
+    """ts_cost's long y label used to run into the legend above it; ts_satisfaction's 95 %
+    target line struck through the "reforms from month 24" note."""
+    env, colors, titles = _long_series(7, (output,))
+    with style.context():
+        fig = figures.fig_timeseries(env, [output], colors=colors, catalog=_catalog(), labels=titles,
+                                     target={"satisfied_share": 0.95}, events={24.0: "reforms from month 24"})
+        assert not _overlaps(fig)
+        ax = fig.axes[0]
+        note = next(t for t in ax.texts if t.get_text().startswith("reforms"))
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        # the note sits above the data area, where no reference line runs
+        assert note.get_window_extent(r).y0 >= ax.get_window_extent(r).y1 - 1
+
+
+def test_tradeoff_labels_do_not_overlap():
+    """Fourteen reforms, most within a whisker of the origin: no label overlaps another."""
+    rng = np.random.default_rng(4)
+    from analysis.outputs import OutputCatalog, OutputInfo
+
+    cat = OutputCatalog([OutputInfo("spending_per_resident", "Spending per resident", "yuan/resident/month",
+                                    declared=True),
+                         OutputInfo("participation_rate", "Participation", "share", declared=True),
+                         OutputInfo("turnover_annual", "Cadre turnover", "share/year", declared=True)])
+    names = ["baseline"] + [f"r{k}" for k in range(14)]
+    rows = []
+    for s in names:
+        for o in cat:
+            d = 0.0 if s == "baseline" else float(rng.normal(0, 0.3 if o == "spending_per_resident" else 0.003))
+            rows.append({"scenario": s, "output": o, "n": 5, "mean": 1.0, "ci_low": 0.9, "ci_high": 1.1, "diff": d,
+                         "diff_ci_low": d - 0.01, "diff_ci_high": d + 0.01, "effect_size": 1.0, "p_value": 0.5,
+                         "n_pairs": 5})
+    cmp = pd.DataFrame(rows)
+    cmp.attrs.update(baseline="baseline", outputs=cat)
+    with style.context():
+        fig = figures.fig_tradeoff(cmp, colors=style.scenario_colors(names), width="double")
+        overlaps = [(a, b) for a, b in _overlaps(fig) if "text" in a and "text" in b]
+        assert not overlaps, overlaps
+
+
+def test_hierarchy_title_says_which_grids_are_drawn():
+    """A stored snapshot holds every community of the street but the grids of one: the title must
+    not claim the street has that many grids."""
+    from analysis import network
+
+    nodes = pd.DataFrame(
+        [("street:0", "street_office", None)] + [(f"community:{c}", "community", c) for c in range(5)]
+        + [(f"grid:{g}", "grid", 0) for g in range(4)], columns=["node", "kind", "community"])
+    edges = pd.DataFrame([("street:0", f"community:{c}", "hierarchy") for c in range(5)]
+                         + [("community:0", f"grid:{g}", "hierarchy") for g in range(4)],
+                         columns=["source", "target", "kind"])
+    with style.context():
+        title = network.hierarchy_figure(nodes, edges, label="baseline").axes[0].get_title(loc="left")
+        assert "5 communities" in title and "grids drawn for community:0 only (4 grids)" in title
+        full = network.hierarchy_figure(nodes[nodes["kind"] != "grid"], edges[edges["target"].str[:4] != "grid"])
+        assert "grid" not in full.axes[0].get_title(loc="left")

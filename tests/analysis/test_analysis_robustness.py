@@ -124,21 +124,28 @@ def test_failed_runs_drop_whole_futures(rob_store, tmp_path):
 
 
 def test_declared_direction_read_from_store(rob_store, tmp_path):
-    store, eid = rob_store
-    copy = tmp_path / "declared.duckdb"
-    copy.write_bytes(Path(store).read_bytes())
-    con = duckdb.connect(str(copy))
-    con.execute("CREATE TABLE outputs (output VARCHAR, unit VARCHAR, direction VARCHAR)")
-    con.execute("INSERT INTO outputs VALUES ('vacancy_rate', 'share', 'lower_is_better'), "
-                "('participation_rate', 'share', 'higher_is_better')")
-    con.close()
-    with duckdb.connect(str(copy), read_only=True) as c:
+    """A target that declares its outputs: the engine writes the declarations with the
+    experiment, and the analysis takes the directions from there (higher → max, lower → min;
+    a descriptive output has none)."""
+    from experiments.engine import run_futures
+
+    store = tmp_path / "declared.duckdb"
+    eid = run_futures(store, name="rob", futures=pd.DataFrame({"b": [0.5, 1.0, 1.5]}),
+                      reforms=[{"name": "status_quo", "params": {}, "schedule": []},
+                               {"name": "lift", "params": {}, "schedule": [[5, "a", 1.0]]}],
+                      seed=5, horizon=12, target="govsim_toy:declared", executor="inprocess", progress=False)
+    with duckdb.connect(str(store), read_only=True) as c:
         assert declared_directions(c, eid) == {"vacancy_rate": "min", "participation_rate": "max"}
-    res = analyze(copy, eid, objectives=["vacancy_rate"], satisfice=[parse_condition("participation_rate>=0.5")])
+    res = analyze(store, eid, objectives=["vacancy_rate"], satisfice=[parse_condition("participation_rate>=0.5")])
     assert res.directions["vacancy_rate"] == ("min", "store")
     assert res.directions["participation_rate"] == ("max", "store")
+    with pytest.raises(ObjectiveError, match="no direction is declared for 'service_coverage'"):
+        analyze(store, eid, objectives=["service_coverage"])
+    undeclared, eid_u = rob_store  # the same toy without declarations: the user must say
+    with duckdb.connect(str(undeclared), read_only=True) as c:
+        assert declared_directions(c, eid_u) == {}
     with pytest.raises(ObjectiveError, match="no direction is declared"):
-        analyze(store, eid, objectives=["vacancy_rate"])
+        analyze(undeclared, eid_u, objectives=["vacancy_rate"])
 
 
 def test_nothing_said_about_better_is_an_error(rob_store):

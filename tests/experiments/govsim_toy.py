@@ -5,6 +5,9 @@ categorical level; ``fail`` (raise ValueError), ``fail_unless`` (a path: raise V
 it does not exist), ``die`` (the process exits abruptly, as if killed), ``die_once`` (a
 marker-file path: die the first time only) and ``delay`` (seconds to sleep). Env var ``GOVSIM_TOY_LOG``: a file that gets one
 line per finished run (lets a test wait until a batch is under way).
+
+``declared`` is the same target declaring its outputs (as ``model.run.simulate`` does): the
+engine writes the declarations into the store with each experiment.
 """
 
 from __future__ import annotations
@@ -64,3 +67,12 @@ def simulate(params=None, *, seed: int, horizon: int = 120, schedule=(), snapsho
         edges = pd.DataFrame({"source": ["r0"], "target": ["r1"], "kind": ["social"]})
         result.network = (nodes, edges)
     return result
+
+
+def declared(params=None, *, seed: int, horizon: int = 120, schedule=(), snapshot: bool = False):
+    return simulate(params, seed=seed, horizon=horizon, schedule=schedule, snapshot=snapshot)
+
+
+DIRECTIONS = {"participation_rate": "higher", "vacancy_rate": "lower", "service_coverage": "none"}
+declared.output_metadata = lambda: [{"name": n, "label": n.replace("_", " ").capitalize(), "unit": "share",
+                                     "direction": DIRECTIONS[n], "min_change": 0.01} for n in OUTPUTS]

@@ -213,3 +213,14 @@ def test_output_declarations_travel_into_the_store(tmp_path):
     assert by["turnover_annual"][3] == "lower" and by["wage_bill"][6] is True
     toy = run_scenarios(store, [sc("baseline")], target=TOY, executor="inprocess", progress=False)
     assert table(store, "SELECT count(*) FROM outputs WHERE experiment_id = ?", [toy])[0][0] == 0
+
+
+def test_scenario_titles_travel_into_the_store(tmp_path):
+    from experiments.scenarios import load_scenario
+
+    store = tmp_path / "s.duckdb"
+    base = load_scenario("baseline")
+    eid = run_scenarios(store, [base], horizon=2, replicates=1, executor="inprocess", progress=False,
+                        snapshots=False)
+    assert table(store, "SELECT scenario, title FROM scenarios WHERE experiment_id = ?", [eid]) == [
+        ("baseline", base.title)]

@@ -3,7 +3,12 @@ random numbers, resume, executors and the CLI."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import sys
+import time
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -15,11 +20,14 @@ from experiments.engine import ExperimentError, future_seeds, resume, run_future
 from experiments.futures import (FactorSelection, FuturesError, LatinHypercubeFutures, TableFutures, futures_problem,
                                  make_provider, register_provider)
 from experiments.scenarios import Scenario, ScenarioError, combine_scenarios, load_reform, load_scenario
+from model.parameters import REGISTRY
 
 REFORMS = [{"name": "status_quo", "params": {}, "schedule": []},
            {"name": "lift", "params": {}, "schedule": [[5, "a", 1.0]]},
            {"name": "lift2", "params": {"a": 0.5}, "schedule": [[5, "a", 2.0]]}]
 FUTURES = pd.DataFrame({"b": [0.5, 1.0, 1.5, 2.0], "policy": ["project", "stable", "reward", "project"]})
+# numeric parameters the registry gives no plausible range (the futures must be told one)
+UNRANGED = [p.name for p in REGISTRY.values() if p.type in ("float", "int") and p.sa_bounds is None]
 
 
 # ------------------------------------------------------------------ combinations
@@ -47,12 +55,19 @@ def test_combination_conflicts_are_named():
 
 # ------------------------------------------------------------------ futures providers
 def test_futures_need_plausible_ranges():
-    with pytest.raises(FuturesError, match=r"no plausible range.*beta_trust.*--range"):
-        futures_problem(FactorSelection(factors=("gamma0", "beta_trust")))
-    with pytest.raises(FuturesError, match="no plausible range"):
-        futures_problem()  # every uncertainty, some without sa_bounds today
-    p = futures_problem(FactorSelection(factors=("gamma0", "beta_trust"), ranges={"beta_trust": (0.5, 1.5)}))
-    assert {f.name: (f.lower, f.upper) for f in p.factors} == {"gamma0": (-5.5, -3.5), "beta_trust": (0.5, 1.5)}
+    a, b = UNRANGED[:2]
+    with pytest.raises(FuturesError, match=rf"no plausible range.*{a}, {b}.*--range"):
+        futures_problem(FactorSelection(factors=("gamma0", a, b)))  # every unranged one named at once
+    lo, hi = REGISTRY[a].bounds
+    p = futures_problem(FactorSelection(factors=("gamma0", a), ranges={a: (lo, hi)}))
+    assert {f.name: (f.lower, f.upper) for f in p.factors} == {"gamma0": REGISTRY["gamma0"].sa_bounds, a: (lo, hi)}
+    with pytest.raises(FuturesError, match=f"{a}.*--range.*--exclude"):  # a kind with unranged members
+        futures_problem(FactorSelection(kinds=(REGISTRY[a].kind,)))
+    # the default: every uncertainty, each over its declared plausible range
+    default = futures_problem()
+    assert {f.name: (f.lower, f.upper) for f in default.factors if f.type == "float"} == {
+        n: q.sa_bounds for n, q in REGISTRY.items() if q.kind == "uncertainty" and q.type == "float"}
+    assert {f.name for f in default.factors} == {n for n, q in REGISTRY.items() if q.kind == "uncertainty"}
 
 
 def test_latin_hypercube_futures():
@@ -62,7 +77,8 @@ def test_latin_hypercube_futures():
     assert a.equals(LatinHypercubeFutures(p, 12, 4).futures())
     assert not a.equals(LatinHypercubeFutures(p, 12, 5).futures())
     # one future in each of the 12 equal strata of every float factor
-    strata = np.floor((a["gamma0"] + 5.5) / 2.0 * 12).astype(int)
+    lo, hi = REGISTRY["gamma0"].sa_bounds
+    strata = np.floor((a["gamma0"] - lo) / (hi - lo) * 12).astype(int)
     assert sorted(strata) == list(range(12))
     assert set(a["budget_regime"]) <= {"project", "stable", "reward"} and a["first_secretary"].dtype == bool
     assert a["approval_delay"].between(0, 6).all() and a["approval_delay"].dtype == np.int64
@@ -173,6 +189,58 @@ def test_resume_and_executors_give_identical_results(tmp_path):
     assert resume(b, eid, executor="inprocess", progress=False) == eid
 
 
+@pytest.mark.parametrize("executor", ["inprocess", "processes"])
+def test_a_callable_target_runs_like_its_import_path(tmp_path, executor):
+    """A function from a script or notebook (a closure here) is a target of run_futures as of
+    run_design: shipped to fresh worker processes by value, the same results as the import
+    path, and resumable from Python with the callable."""
+    import govsim_toy
+
+    def wrapped(params, *, seed, horizon, schedule):
+        return govsim_toy.simulate(params, seed=seed, horizon=horizon, schedule=schedule)
+
+    kw = dict(name="rob", futures=FUTURES, reforms=REFORMS, replicates=2, seed=3, horizon=12, progress=False)
+    a = run_futures(tmp_path / "a.duckdb", target=wrapped, executor=executor, workers=2, **kw)
+    b = run_futures(tmp_path / "b.duckdb", target=TOY, executor="inprocess", **kw)
+    assert table(tmp_path / "a.duckdb", "SELECT target FROM experiments")[0][0].startswith("python:")
+    assert_bitwise_equal(results_of(tmp_path / "a.duckdb", a), results_of(tmp_path / "b.duckdb", b))
+    with pytest.raises(ExperimentError, match="target="):
+        resume(tmp_path / "a.duckdb", a, executor="inprocess", progress=False)
+    assert resume(tmp_path / "a.duckdb", a, target=wrapped, executor="inprocess", progress=False) == a
+
+
+def test_failed_runs_run_again_unless_kept(tmp_path):
+    """A reform whose runs failed (here until a marker file exists) is run again by the same
+    call once the cause is fixed; with keep_failed its failures stay."""
+    marker = tmp_path / "fixed"
+    reforms = [REFORMS[0], {"name": "flaky", "params": {"fail_unless": str(marker)}, "schedule": []}]
+    kw = dict(name="rob", futures=FUTURES, reforms=reforms, replicates=1, seed=3, horizon=12, target=TOY,
+              executor="inprocess", progress=False)
+    store = tmp_path / "s.duckdb"
+    status = "SELECT scenario, status, count(*) FROM runs GROUP BY ALL ORDER BY ALL"
+    eid = run_futures(store, **kw)
+    assert table(store, status) == [("flaky", "failed", 4), ("status_quo", "ok", 4)]
+    marker.touch()
+    assert run_futures(store, keep_failed=True, **kw) == eid
+    assert table(store, status) == [("flaky", "failed", 4), ("status_quo", "ok", 4)]
+    assert run_futures(store, **kw) == eid
+    assert table(store, status) == [("flaky", "ok", 4), ("status_quo", "ok", 4)]
+
+
+def test_model_runs_store_the_output_declarations(tmp_path):
+    """The engine writes the model's output declarations with a robustness experiment, so its
+    analysis reads labels and directions from the store."""
+    from model.outputs import output_metadata
+
+    store = tmp_path / "m.duckdb"
+    eid = run_futures(store, name="rob", futures=pd.DataFrame({"gamma0": [-4.0, -3.0]}),
+                      reforms=[load_reform("baseline"), load_reform("pay_raise")], replicates=1, seed=1, horizon=30,
+                      base_params={"residents_per_community": 40, "communities_per_street": 2},
+                      executor="inprocess", progress=False)
+    rows = table(store, "SELECT output, direction FROM outputs WHERE experiment_id = ? ORDER BY output", [eid])
+    assert rows == sorted((o["name"], o["direction"]) for o in output_metadata())
+
+
 @pytest.mark.slow
 def test_dask_executor(tmp_path, toy_env):
     store = tmp_path / "d.duckdb"
@@ -223,12 +291,57 @@ def test_cli_run_analyze_and_resume(tmp_path, govsim):
     assert n == 3 * 4
     an = govsim("robustness", "analyze", eid, "--store", store, "--minimize", "spending_per_resident", "--out",
                 str(tmp_path / "o2"), "--formats", "png")
-    assert an.returncode == 0, an.stderr and "lower is better" in an.stdout
+    assert an.returncode == 0, an.stderr
+    assert "lower is better — user" in an.stdout
+    # a direction the model declared, read from the outputs table the engine wrote with the experiment
+    an = govsim("robustness", "analyze", eid, "--store", store, "--objective", "satisfied_share", "--out",
+                str(tmp_path / "o3"), "--formats", "png")
+    assert an.returncode == 0, an.stderr
+    assert "higher is better — store" in an.stdout
+
+
+@pytest.mark.slow
+def test_cli_sigterm_commits_and_resume_completes(tmp_path, toy_env):
+    """``govsim robustness run`` stopped by SIGTERM (a scheduler's warning) commits the finished
+    runs, names the resume command and exits with 128 + 15; ``govsim resume`` then completes
+    it exactly as an uninterrupted run."""
+    repo = Path(__file__).resolve().parents[2]
+    n_futures, reps = 40, 2
+    total = n_futures * 2 * reps
+    csv = tmp_path / "futures.csv"
+    csv.write_text("\n".join(["b,delay"] + [f"{1 + i / 10},0.03" for i in range(n_futures)]) + "\n")
+
+    def cmd(store):
+        return [sys.executable, "-m", "experiments.cli", "robustness", "run", "baseline", "pay_raise", "--futures",
+                f"table:{csv}", "--target", TOY, "--replicates", str(reps), "--horizon", "30", "--workers", "2",
+                "--no-progress", "--no-analyze", "--store", str(store)]
+
+    ref = tmp_path / "ref.duckdb"
+    r = subprocess.run(cmd(ref), cwd=repo, env=toy_env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    eid = r.stdout.split()[0]
+    store, log = tmp_path / "s.duckdb", tmp_path / "runs.log"
+    p = subprocess.Popen(cmd(store), cwd=repo, env={**toy_env, "GOVSIM_TOY_LOG": str(log)}, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while (not log.exists() or len(log.read_text().splitlines()) < 40) and p.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.killpg(p.pid, signal.SIGTERM)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 128 + signal.SIGTERM, err
+    committed = table(store, "SELECT count(*) FROM runs")[0][0]
+    assert 0 < committed < total and "Traceback" not in err
+    assert f"resume with: govsim resume {eid} --store {store}" in err, err
+    r = subprocess.run([sys.executable, "-m", "experiments.cli", "resume", eid, "--store", str(store), "--no-progress"],
+                       cwd=repo, env=toy_env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert_bitwise_equal(results_of(store, eid), results_of(ref, eid))
 
 
 @pytest.mark.parametrize("args, message", [
     (["run", "baseline", "pay_rise", "--factors", "gamma0"], "no scenario named 'pay_rise'"),
-    (["run", "baseline", "pay_raise", "--factors", "beta_trust"], "no plausible range"),
+    (["run", "baseline", "pay_raise", "--factors", UNRANGED[0]], "no plausible range"),
     (["run", "baseline", "task_access_list", "--factors", "task_access_list"], "which the futures vary"),
     (["run", "baseline", "pay_raise", "--factors", "gamma0", "--range", "gamma0=oops"], "NAME=LOW:HIGH"),
     (["plan", "baseline", "informatisation_integrated+informatisation_silos", "--factors", "gamma0"], "conflicts"),
@@ -244,11 +357,16 @@ def test_cli_bad_input_one_line_exit_2(tmp_path, govsim, args, message):
     assert not (tmp_path / "x.duckdb").exists()
 
 
-def test_cli_plan_and_help(govsim):
+def test_cli_plan_and_help(govsim, tmp_path):
     r = govsim("robustness", "plan", "baseline", "pay_raise", "--factors", "gamma0,elderly_share", "--range",
                "elderly_share=0.2:0.45", "--n-futures", "5")
     assert r.returncode == 0, r.stderr
     assert "elderly_share" in r.stdout and "2 reforms × 5 futures × 2 replicates = 20 runs" in r.stdout
+    f = tmp_path / "f.csv"
+    f.write_text("gamma0\n-4.0\n-3.5\n-3.0\n")
+    r = govsim("robustness", "plan", "baseline", "pay_raise", "--futures", f"table:{f}")  # a table: all its rows
+    assert r.returncode == 0, r.stderr
+    assert "2 reforms × 3 futures × 2 replicates = 12 runs" in r.stdout
     for cmd in (["robustness", "--help"], ["robustness", "run", "--help"], ["robustness", "analyze", "--help"],
                 ["discover", "--help"], ["export", "--help"]):
         h = govsim(*cmd)

@@ -18,11 +18,12 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return p
 
 
-def test_every_shipped_scenario_loads_and_names_its_digest_section():
+def test_every_shipped_scenario_loads_and_names_its_report_section():
     names = list_scenarios()
     assert "baseline" in names and REFORMS <= set(names)
     for sc in load_many(["all"]):
         assert sc.description
+        assert sc.title and len(sc.title) <= 80  # a readable title for reports and the app
         assert "Report §" in Path(sc.source_file).read_text(encoding="utf-8")
         for month, name, _ in sc.schedule:
             assert REGISTRY[name].kind != "structural" and 0 <= month <= sc.horizon
@@ -77,6 +78,7 @@ def test_extends_inherits_and_overrides(tmp_path):
     ('horizon = 12\n[schedule.24]\npay_director = 2500\n', "schedule.24.pay_director", "after the horizon"),
     ('replicates = 0\n', "replicates", "[1, 1000000]"),
     ('seed = 1.5\n', "seed", "whole number"),
+    ('title = 3\n', "title", "one-line title"),
     ('name = "other"\n', "name", "file stem"),
 ])
 def test_errors_name_file_key_value_and_what_is_allowed(tmp_path, text, key, fragment):
