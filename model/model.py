@@ -244,13 +244,16 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
     def _fill_buffers(self, k: int) -> list[int]:
         """Draw from each stream what ``k`` months read, and say how many that is. Buffering
         does not change what a process reads: its uniforms are the stream's next ones, in
-        order. They are single precision (resolution 2⁻²⁴ ≈ 6·10⁻⁸, far below any probability
-        the model compares them with), which halves the cost of drawing them."""
+        order (an odd one left over waits in the buffer for the next call). They are single
+        precision, two from each 64-bit output of the stream's PCG64 generator
+        (``processes.uniforms``; resolution 2⁻²⁴ ≈ 6·10⁻⁸, far below any probability the
+        model compares them with), which makes drawing them a third as costly as NumPy's
+        double-precision ``random``."""
         needs = self._draws_needed(k)
         for i, (name, need) in enumerate(zip(_DRAW_STREAMS, needs, strict=True)):
             missing = need - len(self.buffers[i])
             if missing > 0:
-                fresh = self.streams[name].random(missing, dtype=np.float32)
+                fresh = P.uniforms(self.streams[name].bit_generator.random_raw((missing + 1) // 2))
                 self.buffers[i] = np.concatenate([self.buffers[i], fresh]) if len(self.buffers[i]) else fresh
         return needs
 
@@ -360,9 +363,15 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
         self.grids.replace(len(g_com), {"community": g_com, "households": g_hh})
 
     def _count_present(self) -> None:
-        """Residents and households present in each community (after out-migration)."""
+        """Residents and households present in each community, and the needs and volunteers
+        among them (at the start and after restructuring; the processes keep them current)."""
         res, com = self.residents, self.communities
         com.present = np.bincount(res.community, weights=res.present, minlength=com.n).astype(np.int64)
+        needs = np.zeros((com.n, res.needs.shape[1]), dtype=np.int64)
+        np.add.at(needs, res.community[res.present], res.needs[res.present].astype(np.int64))
+        com.needs = needs
+        com.volunteers = np.bincount(res.community, weights=res.present & res.volunteer,
+                                     minlength=com.n).astype(np.int64)
         hh = res.household[res.present]
         first = np.ones(len(hh), dtype=bool)
         first[1:] = hh[1:] != hh[:-1]

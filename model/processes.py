@@ -33,7 +33,7 @@ from .parameters import REGISTRY
 
 __all__ = ["OUTPUT_DTYPE", "PARAM_DTYPE", "STATS_DTYPE", "months", "param_record", "record_outputs"]
 
-jit = njit(cache=True, nogil=True)
+jit = njit(cache=True, nogil=True, error_model="numpy")
 
 #: One float64 field per registry parameter (booleans 0/1, choices by their index).
 PARAM_DTYPE = np.dtype([(name, "f8") for name in REGISTRY])
@@ -60,10 +60,8 @@ def param_record(params: Mapping[str, Any]) -> np.ndarray:
 
 @jit
 def logistic(x):
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    # no branch on the sign: exp(−x) overflows to inf for x < −709 and the result is then 0
+    return 1.0 / (1.0 + math.exp(-x))
 
 
 # ================================================================================= the months
@@ -80,7 +78,7 @@ def months(k, record_last, par, stats, clock, hist, burn_in, record_burn_in, row
            po_contact, po_overtime, base_pay, insured, on_budget, outside, dispatch_share, is_committee, is_leader,
            is_project, is_staff, is_first_secretary, default_origin, access_list,
            # communities and grids
-           com_street, com_urban, com_present, com_households, com_units, com_balance, com_pipeline,
+           com_street, com_urban, com_present, com_needs, com_volunteers, com_households, com_units, com_balance, com_pipeline,
            com_activity_spend, com_wages, com_coverage, com_tasks, com_reentered, com_admin_hours, com_consulted,
            com_implemented, com_elite_won, facility_met, plan_project_wages, approval_delay, grid_community,
            grid_households, admin_by_type,
@@ -130,27 +128,28 @@ def months(k, record_last, par, stats, clock, hist, burn_in, record_burn_in, row
                            admin_by_type)
         allocate_cadre_time(q, po_community, po_role, po_filled, po_hours, admin_by_type, po_admin, po_service,
                             po_overtime, po_contact)
-        deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_access, res_volunteer, u_srv[:N],
-                         u_srv[N:], res_contacted, res_quality, po_community, po_role, po_grid, po_filled, po_skill,
-                         po_burnout, po_service, po_contact, com_units, com_activity_spend, com_coverage,
+        deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_access, u_srv[:N], u_srv[N:],
+                         res_contacted, res_quality, com_needs, com_volunteers, po_community, po_role, po_grid,
+                         po_filled, po_skill, po_burnout, po_service, po_contact, com_units, com_activity_spend, com_coverage,
                          grid_community, grid_households, org_staff, org_funds, org_active, org_hours, link_org,
                          link_community, link_paid)
         update_attitudes(q, res_community, res_present, res_quality, res_contacted, res_volunteer, res_participated,
                          facility_met, res_disposition, res_satisfaction, res_expectation, res_trust, res_belonging)
         update_participation(q, held, election, ties_indptr, ties_indices, res_community, res_household,
                              res_age_group, res_present, res_migrant, res_activist, res_digital, res_stake,
-                             res_propensity, res_efficacy, res_trust, res_contacted, res_participated,
-                             res_p_participate, res_side, res_voted, res_volunteer, com_urban, com_present,
-                             com_households, com_consulted, com_implemented, com_elite_won, u_par[:N], u_cons, u_com,
+                             res_propensity, res_needs, res_efficacy, res_trust, res_contacted, res_participated,
+                             res_p_participate, res_side, res_voted, res_volunteer, com_urban, com_present, com_needs,
+                             com_volunteers, com_households, com_consulted, com_implemented, com_elite_won, u_par[:N], u_cons, u_com,
                              u_vote, u_mig)
+        sums = resident_sums(res_community, res_present, res_trust, res_belonging, C)
         update_workforce(q, m_index, election, hist, po_community, po_role, po_parttime, po_filled, po_person,
                          po_frozen, po_origin, po_age, po_skill, po_tenure, po_burnout, po_embed, po_term_left,
                          po_established, po_grade, po_hours, po_admin, po_service, po_overtime, base_pay, insured,
                          outside, dispatch_share, is_committee, is_leader, is_project, is_staff, is_first_secretary,
-                         default_origin, res_community, res_present, res_trust, res_belonging, res_satisfaction,
-                         res_voted, com_balance, com_wages, counters, u_wrk)
+                         default_origin, res_community, res_present, res_trust, res_satisfaction, res_voted, sums,
+                         com_balance, com_wages, counters, u_wrk)
         settle_budget(q, s, po_community, po_filled, po_grade, po_established, base_pay, insured, on_budget,
-                      is_project, res_community, res_present, res_belonging, com_street, com_present, com_balance,
+                      is_project, sums, com_street, com_present, com_balance,
                       com_pipeline, com_activity_spend, com_wages, com_coverage, plan_project_wages, approval_delay,
                       org_kind, org_staff, org_funds, org_months_broke, org_hours, org_active, org_serial, link_org,
                       link_community, link_paid, counters, u_bud, u_org)
@@ -166,6 +165,19 @@ def months(k, record_last, par, stats, clock, hist, burn_in, record_burn_in, row
                            base_pay, insured, on_budget, com_tasks, com_reentered, com_balance, com_implemented,
                            com_elite_won, facility_met, len(grid_community), org_active.sum())
             n_rows[0] += 1
+
+
+@jit
+def uniforms(raw):
+    """Two single-precision uniforms on [0, 1) from each 64-bit output of a stream's generator:
+    its top 24 bits and the 24 below them, each exact in float32 (resolution 2⁻²⁴)."""
+    out = np.empty(2 * len(raw), np.float32)
+    scale = 1.0 / 16777216.0
+    for i in range(len(raw)):
+        x = raw[i]
+        out[2 * i] = np.float32((x >> np.uint64(40)) * scale)
+        out[2 * i + 1] = np.float32(((x >> np.uint64(16)) & np.uint64(0xFFFFFF)) * scale)
+    return out
 
 
 @jit
@@ -302,9 +314,9 @@ def allocate_time(community, role, filled, hours, admin_by_type, role_weight, fu
 
 # ================================================================================= 3. services
 @jit
-def deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_access, res_volunteer, u_contact,
-                     u_need, res_contacted, res_quality, po_community, po_role, po_grid, po_filled, po_skill,
-                     po_burnout, po_service, po_contact, com_units, com_activity_spend, com_coverage, grid_community,
+def deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_access, u_contact, u_need,
+                     res_contacted, res_quality, com_needs, com_volunteers, po_community, po_role, po_grid, po_filled,
+                     po_skill, po_burnout, po_service, po_contact, com_units, com_activity_spend, com_coverage, grid_community,
                      grid_households, org_staff, org_funds, org_active, org_hours, link_org, link_community,
                      link_paid):
     """Grid visits; service supply by cadres (skill, burnout, scale of a merged community),
@@ -345,21 +357,10 @@ def deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_
     vol_hours = q.volunteer_hours * (1.0 + q.linkage_volunteer_hours * q.four_social_linkage)
     N = len(res_community)
     K = T.N_SERVICES
-    needs_c = np.zeros((C, K))
-    vols = np.zeros(C)
-    # (the loops over residents are written without data-dependent branches where they can
-    # be: needs and draws are random, and mispredicted branches would cost more than the work)
-    needs_ck = np.zeros((C, K), np.int64)
-    vols_c = np.zeros(C, np.int64)
-    for i in range(N):
-        present = np.int64(res_present[i])
-        c = res_community[i]
-        res_contacted[i] = present * np.int64(u_contact[i] < p_contact[res_grid[i]])
-        for k in range(K):
-            needs_ck[c, k] += present * np.int64(res_needs[i, k])
-        vols_c[c] += present * np.int64(res_volunteer[i])
-    needs_c[:, :] = needs_ck
-    vols[:] = vols_c
+    # the residents present with each need, and the volunteers, per community: counts kept
+    # current by the processes that change them (participation, out-migration, restructuring)
+    needs_c = com_needs.astype(np.float64)
+    vols = com_volunteers.astype(np.float64)
     coverage = np.ones((C, K))
     for c in range(C):
         dsum = 0.0
@@ -378,12 +379,18 @@ def deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_
     n_c = np.zeros(C)
     met_k = np.zeros(K, np.int64)
     need_k = np.zeros(K, np.int64)
+    mean_coverage = np.zeros(C)  # what a resident without needs reports as her service quality
+    for c in range(C):
+        for k in range(K):
+            mean_coverage[c] += coverage[c, k]
+        mean_coverage[c] /= K
     j = 0
     last = len(u_need) - 1
     for i in range(N):
         c = res_community[i]
         access = res_access[i]
         present = np.int64(res_present[i])
+        res_contacted[i] = present * np.int64(u_contact[i] < p_contact[res_grid[i]])
         met = 0
         n = 0
         for k in range(K):
@@ -396,15 +403,9 @@ def deliver_services(q, s, res_community, res_grid, res_present, res_needs, res_
             j += need
         if not present:
             continue
-        if n > 0:
-            res_quality[i] = met / n
-            met_c[c] += met
-            n_c[c] += n
-        else:
-            mean = 0.0
-            for k in range(K):
-                mean += coverage[c, k]
-            res_quality[i] = mean / K
+        res_quality[i] = met / n if n > 0 else mean_coverage[c]
+        met_c[c] += met
+        n_c[c] += n
     for c in range(C):
         com_coverage[c] = met_c[c] / n_c[c] if n_c[c] > 0 else 1.0
     for k in range(K):
@@ -483,23 +484,25 @@ def attitudes(res_community, res_present, quality, contacted, volunteer, partici
 @jit
 def update_participation(q, held, election, ties_indptr, ties_indices, res_community, res_household,
                          res_age_group, res_present, res_migrant, res_activist, res_digital, res_stake,
-                         res_propensity, res_efficacy, res_trust, res_contacted, res_participated,
-                         res_p_participate, res_side, res_voted, res_volunteer, com_urban, com_present,
-                         com_households, com_consulted, com_implemented, com_elite_won, u_drop, u_cons, u_com, u_vote,
+                         res_propensity, res_needs, res_efficacy, res_trust, res_contacted, res_participated,
+                         res_p_participate, res_side, res_voted, res_volunteer, com_urban, com_present, com_needs,
+                         com_volunteers, com_households, com_consulted, com_implemented, com_elite_won, u_drop, u_cons, u_com, u_vote,
                          u_migrate):
     """Volunteer drop-out; a consultation where one is held; the vote in an election month;
     out-migration from rural communities."""
     N = len(res_community)
     for i in range(N):
-        res_volunteer[i] = res_volunteer[i] & (u_drop[i] >= q.volunteer_dropout)
+        dropped = res_volunteer[i] & (u_drop[i] < q.volunteer_dropout)
+        res_volunteer[i] = res_volunteer[i] & (not dropped)
+        com_volunteers[res_community[i]] -= dropped
     costs = np.array([q.cost_youth, q.cost_middle, q.cost_elderly])
     boost = q.activist_boost if q.mech_activists > 0.5 else 0.0
     size_effect = q.size_effect if q.mech_group_size > 0.5 else 0.0
     if held:
         consult(q, ties_indptr, ties_indices, res_community, res_present, res_age_group, res_digital, res_activist,
                 res_migrant, res_stake, res_propensity, res_efficacy, res_trust, res_contacted, res_participated,
-                res_p_participate, res_side, res_volunteer, com_present, com_consulted, com_implemented,
-                com_elite_won, u_com[0], u_cons[0], u_cons[1], u_cons[2], u_com[1], costs, boost, size_effect)
+                res_p_participate, res_side, res_volunteer, com_present, com_volunteers, com_consulted,
+                com_implemented, com_elite_won, u_com[0], u_cons[0], u_cons[1], u_cons[2], u_com[1], costs, boost, size_effect)
     else:
         for c in range(len(com_consulted)):
             com_consulted[c] = False
@@ -508,13 +511,13 @@ def update_participation(q, held, election, ties_indptr, ties_indices, res_commu
              res_trust, u_vote[0], u_vote[1], res_voted, costs, boost, com_present, size_effect)
     if q.mech_outmigration > 0.5 and q.outmigration_rate > 0.0:
         migrate(q, res_community, res_household, res_age_group, res_present, res_participated, res_volunteer,
-                com_urban, com_present, com_households, u_migrate)
+                res_needs, com_urban, com_present, com_needs, com_volunteers, com_households, u_migrate)
 
 
 @jit
 def consult(q, indptr, indices, res_community, res_present, res_age, res_digital, res_activist, res_migrant,
             res_stake, res_propensity, efficacy, trust, contacted, participated, p_participate, side, volunteer,
-            com_present, com_consulted, com_implemented, com_elite_won, u_agenda, u_part, u_side, u_conv, u_impl,
+            com_present, com_volunteers, com_consulted, com_implemented, com_elite_won, u_agenda, u_part, u_side, u_conv, u_impl,
             costs, boost, size_effect):
     """A consultation in every community: residents take part by a logistic rule with peer
     influence (the share of their network neighbours who took part last time) and individual
@@ -553,8 +556,7 @@ def consult(q, indptr, indices, res_community, res_present, res_age, res_digital
         c = res_community[i]
         stake = min(1.0, res_stake[i] * (1.0 - q.agenda_spread + 2.0 * q.agenda_spread * u_agenda[c]))
         cost = costs[res_age[i]]
-        if res_digital[i]:
-            cost *= 1.0 - digital_cut
+        cost *= 1.0 - digital_cut * res_digital[i]
         x = (q.beta0 + q.beta_efficacy * efficacy[i] + q.beta_trust * trust[i] + q.beta_stake * stake
              + q.beta_network * neigh[i] - cost + res_propensity[i] - size_term[c])
         # flags enter as 0/1 factors rather than branches (they are random)
@@ -572,26 +574,26 @@ def consult(q, indptr, indices, res_community, res_present, res_age, res_digital
     for c in range(C):
         com_implemented[c] = u_impl[c] < q.decision_authority
         com_elite_won[c] = com_implemented[c] and total[c] > 0.0 and 2.0 * support[c] > total[c]
+    # participants learn fully, others (with disclosure) by ``disclosure_learning``; whether
+    # one took part and which side won are random, so they enter as 0/1 factors, not branches
+    kappa, loss, token_loss = q.kappa_efficacy, q.loser_learning, q.token_trust_loss * q.kappa_efficacy
     for i in range(N):
         if not res_present[i]:
             continue
         c = res_community[i]
-        weight = 1.0 if participated[i] else learn_others
-        if weight <= 0.0:
-            continue
+        took = np.float64(participated[i])
+        rate = kappa * (learn_others + (1.0 - learn_others) * took)
         e = efficacy[i]
         if com_implemented[c]:
-            if side[i] == com_elite_won[c]:
-                e += weight * q.kappa_efficacy * (1.0 - e)
-            else:
-                e -= weight * q.kappa_efficacy * q.loser_learning * e
+            won = np.float64(side[i] == com_elite_won[c])
+            e += rate * (won * (1.0 - e) - (1.0 - won) * loss * e)
         else:
-            e -= weight * q.kappa_efficacy * e
-            if participated[i]:
-                trust[i] -= q.token_trust_loss * q.kappa_efficacy * trust[i]
+            e -= rate * e
+            trust[i] -= took * token_loss * trust[i]
         efficacy[i] = e
-        if participated[i] and u_conv[i] < conversion:
-            volunteer[i] = True
+        joins = participated[i] & (u_conv[i] < conversion) & (not volunteer[i])
+        volunteer[i] |= joins
+        com_volunteers[c] += joins
 
 
 @jit
@@ -620,10 +622,11 @@ def vote(q, res_community, res_present, res_age, res_activist, res_migrant, res_
 
 
 @jit
-def migrate(q, res_community, res_household, res_age, res_present, res_participated, res_volunteer, com_urban,
-            com_present, com_households, u):
+def migrate(q, res_community, res_household, res_age, res_present, res_participated, res_volunteer, res_needs,
+            com_urban, com_present, com_needs, com_volunteers, com_households, u):
     """Rural residents move away each month with probability rate/12 (the young three times
-    as often); residents and households present are recounted."""
+    as often); residents and households present are recounted, and those who leave take
+    their needs and volunteering out of their community's counts."""
     rate = q.outmigration_rate / 12.0
     rates = np.full(3, rate)
     rates[T.YOUTH] = rate * T.YOUTH_MIGRATION_FACTOR
@@ -634,11 +637,15 @@ def migrate(q, res_community, res_household, res_age, res_present, res_participa
     for i in range(len(res_community)):
         c = res_community[i]
         stays = res_present[i] & (com_urban[c] | (u[i] >= rates[res_age[i]]))
+        if res_present[i] and not stays:  # rare: a branch that is almost never taken
+            com_volunteers[c] -= res_volunteer[i]
+            for k in range(res_needs.shape[1]):
+                com_needs[c, k] -= res_needs[i, k]
         res_present[i] = stays
         res_participated[i] &= stays
         res_volunteer[i] &= stays
         # residents and households present, recounted in the same pass (households are
-        # consecutive): as count_present
+        # consecutive)
         com_present[c] += stays
         new_household = stays & (res_household[i] != last)
         com_households[c] += new_household
@@ -647,29 +654,25 @@ def migrate(q, res_community, res_household, res_age, res_present, res_participa
 
 
 @jit
-def count_present(res_community, res_household, res_present, com_present, com_households):
-    """Residents and households present in each community (households are consecutive)."""
-    for c in range(len(com_present)):
-        com_present[c] = 0
-        com_households[c] = 0
-    last = -1
+def resident_sums(res_community, res_present, res_trust, res_belonging, C):
+    """Per community, after participation: residents present, and the sums of their
+    ½(trust + belonging) (social capital, for retention) and of their belonging (donations)."""
+    out = np.zeros((3, C))
     for i in range(len(res_community)):
-        if not res_present[i]:
-            continue
-        c = res_community[i]
-        com_present[c] += 1
-        if res_household[i] != last:
-            com_households[c] += 1
-            last = res_household[i]
+        if res_present[i]:
+            c = res_community[i]
+            out[0, c] += 1.0
+            out[1, c] += 0.5 * (res_trust[i] + res_belonging[i])
+            out[2, c] += res_belonging[i]
+    return out
 
 
-# ================================================================================= 6. workforce
 @jit
 def update_workforce(q, m_index, election, hist, po_community, po_role, po_parttime, po_filled, po_person, po_frozen,
                      po_origin, po_age, po_skill, po_tenure, po_burnout, po_embed, po_term_left, po_established,
                      po_grade, po_hours, po_admin, po_service, po_overtime, base_pay, insured, outside, dispatch_share,
                      is_committee, is_leader, is_project, is_staff, is_first_secretary, default_origin, res_community,
-                     res_present, res_trust, res_belonging, res_satisfaction, res_voted, com_balance, com_wages,
+                     res_present, res_trust, res_satisfaction, res_voted, resident_sums, com_balance, com_wages,
                      counters, u_work):
     """Ageing and burnout; retirements, rotations and quits; the re-election of incumbents in
     an election month; layoffs; recruitment; career-establishment conversion and grade steps.
@@ -681,15 +684,9 @@ def update_workforce(q, m_index, election, hist, po_community, po_role, po_partt
     # community social capital: residents' mean trust and belonging
     capital = np.full(C, 0.5)
     if q.mech_capital_retention > 0.5:
-        sums = np.zeros(C)
-        counts = np.zeros(C)
-        for i in range(len(res_community)):
-            if res_present[i]:
-                sums[res_community[i]] += 0.5 * (res_trust[i] + res_belonging[i])
-                counts[res_community[i]] += 1.0
         for c in range(C):
-            if counts[c] > 0:
-                capital[c] = sums[c] / counts[c]
+            if resident_sums[0, c] > 0:
+                capital[c] = resident_sums[1, c] / resident_sums[0, c]
     pay = post_pay(q, base_pay, po_grade, po_established)
     n_sep, n_quit, n_staff = separations(q, po_community, po_filled, po_origin, po_parttime, insured, po_established,
                                          po_age, po_tenure, po_burnout, po_embed, po_term_left, po_skill, po_admin,
@@ -948,7 +945,7 @@ def careers(q, po_filled, po_origin, po_tenure, po_established, po_grade, u_conv
 # ================================================================================= 7. budget
 @jit
 def settle_budget(q, s, po_community, po_filled, po_grade, po_established, base_pay, insured, on_budget, is_project,
-                  res_community, res_present, res_belonging, com_street, com_present, com_balance, com_pipeline,
+                  resident_sums, com_street, com_present, com_balance, com_pipeline,
                   com_activity_spend, com_wages, com_coverage, plan_project_wages, approval_delay, org_kind, org_staff,
                   org_funds, org_months_broke, org_hours, org_active, org_serial, link_org, link_community, link_paid,
                   counters, u_project, u_org):
@@ -970,10 +967,7 @@ def settle_budget(q, s, po_community, po_filled, po_grade, po_established, base_
             wages[po_community[i]] += cost
             if is_project[i]:
                 wages_project[po_community[i]] += cost
-    belonging = np.zeros(C)
-    for i in range(len(res_community)):
-        if res_present[i]:
-            belonging[res_community[i]] += res_belonging[i]
+    belonging = resident_sums[2]
     regime = int(q.budget_regime)
     loss_rate = (q.fragmentation_loss * (1.0 - q.pooled_loss_cut * q.pooled_funds)
                  * (1.0 - q.authority_loss_cut * q.fund_authority))

@@ -116,6 +116,8 @@ COMMUNITIES: tuple[Column, ...] = (
     _c("size", "int64", 0, "residents", "residents registered in the community (present or not)"),
     _c("households", "int64", 0, "households", "households with at least one resident present"),
     _c("present", "int64", 0, "residents", "residents present"),
+    _c("needs", "int64", 0, "residents", "residents present with each need (service type)", width=5, view=False),
+    _c("volunteers", "int64", 0, "residents", "volunteers among the residents present"),
     _c("radius", "float64", 0.0, "km", "service radius"),
     _c("facility", "float64", 0.0, "m²", "office and service floor area"),
     _c("units", "int64", 1, "communities", "original communities merged into this one"),

@@ -272,3 +272,21 @@ def test_a_merge_rate_given_from_the_start_merges_before_the_burn_in():
     m = GovernanceModel(rng=2, horizon=2, communities_per_street=10, merge_rate=0.7)
     assert m.communities.n == 3 and m.communities.units.sum() == 10
     assert m.posts.n == len(m.post_agents) and int(m.posts.filled.sum()) == len(m.cadres)
+
+
+def test_counts_kept_by_the_processes_equal_a_recount():
+    """Residents present, households, needs and volunteers per community are kept current by
+    the processes (drop-out, new volunteers, out-migration, mergers, re-gridding); at every
+    month they equal a recount from the residents."""
+    m = GovernanceModel(rng=3, horizon=40, outmigration_rate=0.2, volunteer_dropout=0.1,
+                        schedule=[(10, "merge_rate", 0.4), (25, "grid_households", 150.0)])
+    for _ in range(40):
+        m.step()
+        r, c = m.residents, m.communities
+        here = r.present
+        needs = np.zeros_like(c.needs)
+        np.add.at(needs, r.community[here], r.needs[here].astype(np.int64))
+        assert np.array_equal(c.needs, needs)
+        assert np.array_equal(c.volunteers, np.bincount(r.community[here & r.volunteer], minlength=c.n))
+        assert np.array_equal(c.present, np.bincount(r.community[here], minlength=c.n))
+    assert not r.present.all() and m.communities.n < m.p["n_streets"] * m.p["communities_per_street"]
