@@ -13,9 +13,10 @@ that standard deviation to the summary and every month (a stochastic model with 
 noise variance). ``fail_above`` makes every evaluation with ``x1 > fail_above`` raise
 :class:`AnalyticFailure`, to exercise failed runs.
 
-Target import paths: ``"experiments.analytic:ishigami"``, ``"experiments.analytic:sobol_g"``
-and ``"experiments.analytic:planted_box"`` (a failure region that is a known box, for
-scenario discovery).
+Target import paths: ``"experiments.analytic:ishigami"``, ``"experiments.analytic:sobol_g"``,
+``"experiments.analytic:planted_box"`` (a failure region that is a known box, for
+scenario discovery) and ``"experiments.analytic:lever_trade_off"`` (a known Pareto front, for
+the lever search).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "PLANTED_BOX",
     "ishigami",
     "ishigami_indices",
+    "lever_trade_off",
     "planted_box",
     "sobol_g",
     "sobol_g_indices",
@@ -190,3 +192,31 @@ def planted_box(params: Mapping[str, Any] | None = None, *, seed: int = 0, horiz
     series = {"month": months, "fail": np.full(horizon + 1, fail), "y": np.full(horizon + 1, y)}
     return AnalyticResult(timeseries=series,
                           summary={"fail": fail, "y": y}, params={k: v for k, v in p.items()})
+
+
+def lever_trade_off(params: Mapping[str, Any] | None = None, *, seed: int = 0, horizon: int = 0,
+                    schedule: Iterable[Any] = ()) -> AnalyticResult:
+    """Two levers with a known Pareto front: ``cost = x + 0.3 y`` and ``benefit = a x (2 − x)``
+    for levers ``x, y`` in [0, 1] (a change in ``schedule`` sets a lever, whatever its month)
+    and a future's factor ``a`` (default 1). ``y`` costs and brings nothing, so every
+    Pareto-optimal setting has ``y = 0``; with the requirement ``benefit ≥ b`` the cheapest
+    feasible setting is the smallest ``x`` with ``ā x (2 − x) ≥ b``. ``noise`` adds seeded
+    Gaussian noise of that standard deviation to the benefit."""
+    p = dict(params or {})
+    for change in schedule:
+        month, name, value = (change["month"], change["name"], change["value"]) if isinstance(change, Mapping) \
+            else change
+        p[str(name)] = value
+    unknown = sorted(set(p) - {"x", "y", "a", "noise"})
+    if unknown:
+        raise AnalyticParameterError(f"lever_trade_off: unknown parameter(s) {unknown}; allowed: a, noise, x, y")
+    x, y, a = float(p.get("x", 0.0)), float(p.get("y", 0.0)), float(p.get("a", 1.0))
+    benefit = a * x * (2.0 - x)
+    noise = float(p.get("noise", 0.0))
+    if noise > 0:
+        benefit += np.random.default_rng(np.random.SeedSequence(int(seed))).normal(0.0, noise)
+    cost = x + 0.3 * y
+    months = np.arange(horizon + 1)
+    return AnalyticResult(timeseries={"month": months, "cost": np.full(horizon + 1, cost),
+                                      "benefit": np.full(horizon + 1, benefit)},
+                          summary={"cost": cost, "benefit": benefit}, params={k: v for k, v in p.items()})

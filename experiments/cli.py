@@ -351,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     _exec_opts(p)
     p.set_defaults(func=cmd_main)
 
-    for mod in ("experiments.sensitivity", "experiments.robustness", "analysis.cli", "app.cli"):
+    for mod in ("experiments.sensitivity", "experiments.robustness", "experiments.search", "analysis.cli", "app.cli"):
         if importlib.util.find_spec(mod) is not None:
             importlib.import_module(mod).register_cli(sub)
     return ap
