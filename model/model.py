@@ -39,9 +39,9 @@ __all__ = ["GovernanceModel", "efficacy_fixed_point"]
 
 _TABLE_PREFIX = {"res": "residents", "po": "posts", "com": "communities", "grid": "grids",
                  "org": "organisation_table", "link": "links"}
-_MONTH_ARGS = list(inspect.signature(P.months.py_func).parameters)
+_MONTH_ARGS = list(inspect.signature(getattr(P.months, "py_func", P.months)).parameters)
 _STATE_ARGS = _MONTH_ARGS[_MONTH_ARGS.index("n_rows") + 1:_MONTH_ARGS.index("u_admin")]
-_RECORD_ARGS = list(inspect.signature(P.record_outputs.py_func).parameters)
+_RECORD_ARGS = list(inspect.signature(getattr(P.record_outputs, "py_func", P.record_outputs)).parameters)
 _RECORD_STATE = _RECORD_ARGS[_RECORD_ARGS.index("hist") + 1:_RECORD_ARGS.index("n_grids")]
 # the streams the processes draw from, in the order ``processes.months`` takes their buffers
 _DRAW_STREAMS = ("admin", "services", "participation", "migration", "workforce", "budget", "organisations")
@@ -109,7 +109,7 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
         self.next_election = self._first_election()
         self.record_burn_in = bool(record_burn_in)
         self.par = P.param_record(self.p)  # the parameters as the compiled processes read them
-        self.stats = np.zeros(1, dtype=P.STATS_DTYPE)  # the month's flows (services, money)
+        self.stats = np.zeros(1, dtype=P.STATS_DTYPE).view(np.recarray)  # the month's flows (services, money)
         # separations, quits, staff separations and election losses of the last 12 months
         self.hist = np.zeros((4, 12))
         self.clock = np.array([self.month, self.next_election], dtype=np.int64)

@@ -14,8 +14,9 @@ change run one after another inside :func:`months`. Functions are compiled once 
 disk (``cache=True``), so neither a run nor a fresh worker process compiles them again. Each
 process reads its random numbers from its own stream's buffer (filled by the model from the
 stream), in a number that depends only on the world's size and the process's own levers, and
-the parameters as a record ``q`` with one field per registry parameter (:func:`param_record`). Setting ``NUMBA_DISABLE_JIT=1`` runs the same code as plain
-Python, for debugging and mutation testing.
+the parameters as a record ``q`` with one field per registry parameter (:func:`param_record`).
+Setting ``NUMBA_DISABLE_JIT=1`` runs the same code as plain Python, with the same result (a
+test checks it), for debugging; it is slow beyond a few hundred residents.
 """
 
 from __future__ import annotations
@@ -50,12 +51,13 @@ REGIME_PROJECT, REGIME_STABLE, REGIME_REWARD = 0, 1, 2
 
 
 def param_record(params: Mapping[str, Any]) -> np.ndarray:
-    """The parameters as a one-element record array (``q = par[0]``; ``q.beta0``)."""
+    """The parameters as a one-element record array (``q = par[0]``; ``q.beta0``; a NumPy
+    ``recarray``, so that field access works in plain Python too)."""
     rec = np.zeros(1, dtype=PARAM_DTYPE)
     for name, p in REGISTRY.items():
         v = params[name]
         rec[name] = p.choices.index(v) if p.choices is not None else float(v)
-    return rec
+    return rec.view(np.recarray)
 
 
 @jit

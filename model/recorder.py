@@ -40,7 +40,7 @@ class MonthlyRecorder(mesa.DataCollector):
     def __init__(self, names: list[str], *, agent_data: bool = True, months: int = 121) -> None:
         super().__init__()
         self._names = ["month", *names]
-        self._rows = np.zeros(max(int(months), 1), dtype=OUTPUT_DTYPE)
+        self._rows = np.zeros(max(int(months), 1), dtype=OUTPUT_DTYPE).view(np.recarray)
         self.n = 0  # rows recorded
         self.agent_data = agent_data
         self._agent_frames: list[pd.DataFrame] = []
@@ -66,7 +66,7 @@ class MonthlyRecorder(mesa.DataCollector):
     def reserve(self, k: int) -> np.ndarray:
         """The rows array, with room for ``k`` more months after the ``n`` recorded."""
         if self.n + k > len(self._rows):
-            grown = np.zeros(max(2 * len(self._rows), self.n + k), dtype=self._rows.dtype)
+            grown = np.zeros(max(2 * len(self._rows), self.n + k), dtype=OUTPUT_DTYPE).view(np.recarray)
             grown[: self.n] = self._rows[: self.n]
             self._rows = grown
         return self._rows

@@ -290,3 +290,28 @@ def test_counts_kept_by_the_processes_equal_a_recount():
         assert np.array_equal(c.volunteers, np.bincount(r.community[here & r.volunteer], minlength=c.n))
         assert np.array_equal(c.present, np.bincount(r.community[here], minlength=c.n))
     assert not r.present.all() and m.communities.n < m.p["n_streets"] * m.p["communities_per_street"]
+
+
+def test_the_processes_run_as_plain_python_with_the_same_result():
+    """NUMBA_DISABLE_JIT=1 runs model/processes.py as plain Python (for debugging and
+    stepping through a rule); the run is the compiled one, bit for bit — consultations,
+    an election, out-migration, a merger and a regime change included."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    params = {"n_streets": 1, "communities_per_street": 2, "residents_per_community": 80, "burn_in": 6,
+              "consultation_interval": 1, "first_election": 3, "outmigration_rate": 0.1}
+    schedule = [(6, "merge_rate", 0.5), (8, "budget_regime", "reward")]
+    code = ("import json, sys\nfrom model.run import simulate\n"
+            f"r = simulate({params!r}, seed=4, horizon=12, schedule={schedule!r})\n"
+            "print(json.dumps({k: float(v) for k, v in r.summary.items()}))\n")
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=300,
+                          env={**__import__("os").environ, "NUMBA_DISABLE_JIT": "1"})
+    assert proc.returncode == 0, proc.stderr
+    plain = json.loads(proc.stdout.strip().splitlines()[-1])
+    compiled = simulate(params, seed=4, horizon=12, schedule=schedule).summary
+    assert plain.keys() == compiled.keys()
+    assert all(plain[k] == compiled[k] or (np.isnan(plain[k]) and np.isnan(compiled[k])) for k in plain)
