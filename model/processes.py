@@ -736,6 +736,16 @@ def post_pay(q, base_pay, grade, established):
 
 
 @jit
+def post_costs(q, base_pay, grade, established, insured, on_budget):
+    """Monthly cost of each post to the community budget: its pay, plus the employer's social
+    insurance where insured; nothing for posts paid by another unit (first secretaries)."""
+    pay = post_pay(q, base_pay, grade, established)
+    for i in range(len(pay)):
+        pay[i] *= (1.0 + q.insurance_rate * insured[i]) * on_budget[i]
+    return pay
+
+
+@jit
 def separations(q, po_community, po_filled, po_origin, po_parttime, insured, po_established, po_age, po_tenure,
                 po_burnout, po_embed, po_term_left, po_skill, po_admin, po_service, po_overtime, po_hours, pay, outside,
                 capital, is_project, u_quit, leave):
@@ -958,12 +968,12 @@ def settle_budget(q, s, po_community, po_filled, po_grade, po_established, base_
     Staff and grid workers are paid from project grants under the project regime and from the
     budget line otherwise."""
     C = len(com_balance)
-    pay = post_pay(q, base_pay, po_grade, po_established)
+    costs = post_costs(q, base_pay, po_grade, po_established, insured, on_budget)
     wages = np.zeros(C)
     wages_project = np.zeros(C)
     all_cost = 0.0
     for i in range(len(po_community)):
-        cost = pay[i] * (1.0 + q.insurance_rate * insured[i]) * on_budget[i]
+        cost = costs[i]
         all_cost += cost
         if po_filled[i]:
             wages[po_community[i]] += cost
@@ -1224,11 +1234,11 @@ def record_outputs(row, par, month_no, months_in_window, stats, hist, res_age_gr
     age = 0.0
     committee = 0.0
     committee_cost = 0.0
-    pay = post_pay(q, base_pay, po_grade, po_established)
+    costs = post_costs(q, base_pay, po_grade, po_established, insured, on_budget)
     for i in range(len(po_role)):
         if is_committee[i]:
             committee += 1.0
-            committee_cost += pay[i] * (1.0 + q.insurance_rate * insured[i]) * on_budget[i]
+            committee_cost += costs[i]
         if not po_filled[i]:
             continue
         filled += 1.0

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import processes as P
 from . import tables as T
 from .agents import Cadre
 from .state import POSTS, Table
@@ -157,26 +158,12 @@ class Workforce:
             }
         return self._derived_cache
 
-    def wage_cost(self: GovernanceModel) -> np.ndarray:
-        """Monthly cost of each post now: pay × (1 + insurance rate when insured), on budget."""
-        d = self.derived()
-        return self.post_pay() * (1.0 + self.p["insurance_rate"] * d["insured"]) * d["on_budget"]
-
     def post_pay(self: GovernanceModel) -> np.ndarray:
-        """Monthly pay of each post now: the scale (allowances included), raised
-        by grade steps and by a career-establishment post; insurance not included."""
-        po, p = self.posts, self.p
-        return self.derived()["base_pay"] * (1.0 + p["grade_step"] * po.grade) * (
-            1.0 + p["establishment_premium"] * po.established)
-
-    def post_accounting(self: GovernanceModel) -> dict[str, float]:
-        """Committee posts and their annual wage bill on the current pay scale (Report §2)."""
-        committee = self.derived()["is_committee"]
-        return {
-            "communities": float(self.communities.n),
-            "committee_posts": float(committee.sum()),
-            "committee_wage_bill_annual": float(12.0 * self.wage_cost()[committee].sum()),
-        }
+        """Monthly pay of each post now (the compiled rule, ``processes.post_pay``): the scale
+        (allowances included), raised by grade steps and by a career-establishment post;
+        insurance not included."""
+        po = self.posts
+        return P.post_pay(self.par[0], self.derived()["base_pay"], po.grade, po.established)
 
     # ------------------------------------------------------------------ agents
     def _new_cadres(self: GovernanceModel, idx: np.ndarray) -> None:
