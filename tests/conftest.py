@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,23 @@ def chromium():
         browser = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def govsim(capsys, monkeypatch):
+    """The ``govsim`` command line in this process: ``govsim(*args, cwd=None)`` returns a
+    CompletedProcess with the return code, stdout and stderr (``--help`` and argparse errors
+    included)."""
+    from experiments.cli import main
+
+    def call(*args, cwd=None):
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            rc = main(list(args))
+        except SystemExit as e:
+            rc = e.code
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(args, rc, out.out, out.err)
+    return call

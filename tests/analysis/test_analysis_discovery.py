@@ -33,25 +33,9 @@ def design_store(tmp_path_factory):
     return store, eid
 
 
-@pytest.fixture
-def cli(capsys):
-    """The govsim CLI in this process: (return code, stdout, stderr)."""
-    from experiments.cli import main
-
-    def call(*args):
-        capsys.readouterr()
-        try:
-            rc = main(list(args))
-        except SystemExit as e:
-            rc = e.code
-        out = capsys.readouterr()
-        return subprocess.CompletedProcess(args, rc, out.out, out.err)
-    return call
-
-
-def test_discover_cli_writes_tables_and_figures(design_store, tmp_path, cli):
+def test_discover_cli_writes_tables_and_figures(design_store, tmp_path, govsim):
     store, eid = design_store
-    r = cli("discover", "--experiment", eid, "--store", str(store), "--output", "fail", "--where", "> 0.5",
+    r = govsim("discover", "--experiment", eid, "--store", str(store), "--output", "fail", "--where", "> 0.5",
             "--out", str(tmp_path), "--formats", "png", "--trees", "50")
     assert r.returncode == 0, r.stderr
     assert "## PRIM box 1" in r.stdout and "x1" in r.stdout
@@ -85,9 +69,9 @@ def test_cases_are_replicate_means_and_conditions_combine(design_store):
     (["--output", "fail", "--where", "> 0.5", "--reform", "other"], "reform 'other' is not in experiment"),
     (["--output", "fail", "--where", "> 0.5", "--threshold", "2"], "threshold must be in"),
 ])
-def test_discover_bad_input(design_store, tmp_path, cli, args, message):
+def test_discover_bad_input(design_store, tmp_path, govsim, args, message):
     store, eid = design_store
-    r = cli("discover", "--experiment", eid, "--store", str(store), "--out", str(tmp_path / "o"), "--formats", "png",
+    r = govsim("discover", "--experiment", eid, "--store", str(store), "--out", str(tmp_path / "o"), "--formats", "png",
             "--trees", "20", *args)
     if message == "feature scores":
         assert r.returncode == 0 and "feature scores of fail" in r.stdout
@@ -119,7 +103,7 @@ def test_share_threshold_hint(tmp_path):
         load_cases(store, eid, output="turnover_annual", where=[parse_condition("> 25", output="turnover_annual")])
 
 
-def test_wide_export(design_store, tmp_path, cli):
+def test_wide_export(design_store, tmp_path, govsim):
     store, eid = design_store
     con = duckdb.connect(str(store))
     con.execute("UPDATE runs SET status = 'failed' WHERE run_id = 'p000000-r0000'")
@@ -134,7 +118,7 @@ def test_wide_export(design_store, tmp_path, cli):
     paths = export_wide(store, tmp_path, fmt="parquet", experiment_id=eid)
     back = pd.read_parquet(paths[0])
     assert back.shape == w.shape
-    r = cli("export", "--wide", "--store", str(store), "--format", "csv", "--out", str(tmp_path / "all"))
+    r = govsim("export", "--wide", "--store", str(store), "--format", "csv", "--out", str(tmp_path / "all"))
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "all" / f"runs_wide_{eid}.csv").is_file()
 

@@ -256,24 +256,6 @@ def test_dask_executor(tmp_path, toy_env):
 TINY = ["--base", "residents_per_community=40", "--base", "communities_per_street=2", "--horizon", "30"]
 
 
-@pytest.fixture
-def govsim(capsys, monkeypatch):
-    """The govsim CLI in this process: (return code, stdout, stderr)."""
-    from experiments.cli import main
-
-    def call(*args, cwd=None):
-        if cwd is not None:
-            monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            rc = main(list(args))
-        except SystemExit as e:  # --help and argparse errors
-            rc = e.code
-        out = capsys.readouterr()
-        return subprocess.CompletedProcess(args, rc, out.out, out.err)
-    return call
-
-
 def test_cli_run_analyze_and_resume(tmp_path, govsim):
     store = str(tmp_path / "g.duckdb")
     args = ["robustness", "run", "baseline", "pay_raise", "pay_raise+task_access_list", "--factors", "gamma0",

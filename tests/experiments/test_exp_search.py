@@ -3,8 +3,6 @@ gives the same search, a rerun resumes from the store, and the CLI gives one-lin
 
 from __future__ import annotations
 
-import subprocess
-
 import duckdb
 import numpy as np
 import pytest
@@ -120,23 +118,6 @@ def test_levers_and_requirements_parse_or_say_why():
 
 
 # ------------------------------------------------------------------ the CLI (tiny model world)
-@pytest.fixture
-def govsim(capsys, monkeypatch):
-    from experiments.cli import main
-
-    def call(*args, cwd=None):
-        if cwd is not None:
-            monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            rc = main(list(args))
-        except SystemExit as e:
-            rc = e.code
-        out = capsys.readouterr()
-        return subprocess.CompletedProcess(args, rc, out.out, out.err)
-    return call
-
-
 TINY = ["--base-param", "residents_per_community=40", "--base-param", "communities_per_street=2",
         "--base-param", "burn_in=6", "--horizon", "30", "--month", "6"]
 
