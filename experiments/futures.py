@@ -121,17 +121,7 @@ def futures_problem(selection: FactorSelection | None = None) -> Problem:
 
 def _frame(problem: Problem, unit: np.ndarray) -> pd.DataFrame:
     """Parameter values of unit-cube rows as plain column types (str levels, bool, int64, float)."""
-    df = problem.to_values(unit)
-    for f in problem.factors:
-        if f.type == "choice":
-            df[f.name] = df[f.name].astype(object).map(str)
-        elif f.type == "bool":
-            df[f.name] = df[f.name].astype(bool)
-        elif f.type == "int":
-            df[f.name] = df[f.name].astype("int64")
-        else:
-            df[f.name] = df[f.name].astype(float)
-    return df
+    return problem.plain_columns(problem.to_values(unit))
 
 
 @dataclass(frozen=True)

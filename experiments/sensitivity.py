@@ -109,15 +109,7 @@ def _sens_spec(design: Design, *, replicates: int, root: str | None) -> dict[str
 
 def _design_frame(design: Design):
     """Design points as the engine wants them: plain Python scalars, strings for choices."""
-    df = design.points.copy()
-    for f in design.problem.factors:
-        if f.type == "choice":
-            df[f.name] = df[f.name].astype(object).map(str)
-        elif f.type == "bool":
-            df[f.name] = df[f.name].astype(bool)
-        elif f.type == "int":
-            df[f.name] = df[f.name].astype("int64")
-    return df
+    return design.problem.plain_columns(design.points)
 
 
 def _check_target_factors(problem: Problem, target: str) -> None:

@@ -275,6 +275,21 @@ class Problem:
             raise FactorError(f"sample has {unit.shape[1]} columns, the problem {len(self.factors)} factors")
         return pd.DataFrame({f.name: f.from_unit(unit[:, j]) for j, f in enumerate(self.factors)})
 
+    def plain_columns(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` (one column per factor) with the column types the engine stores: str levels
+        for choices, bool, int64, float."""
+        df = df.copy()
+        for f in self.factors:
+            if f.type == "choice":
+                df[f.name] = df[f.name].astype(object).map(str)
+            elif f.type == "bool":
+                df[f.name] = df[f.name].astype(bool)
+            elif f.type == "int":
+                df[f.name] = df[f.name].astype("int64")
+            else:
+                df[f.name] = df[f.name].astype(float)
+        return df
+
     def to_spec(self) -> dict[str, Any]:
         return {"factors": [f.to_record() for f in self.factors], "group_by": self.group_by}
 

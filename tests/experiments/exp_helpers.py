@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import duckdb
 import numpy as np
 
@@ -38,3 +40,14 @@ def assert_bitwise_equal(a, b):
     assert va.tobytes() == vb.tobytes()
     assert [r[:2] for r in sm_a] == [r[:2] for r in sm_b]
     assert np.array([r[2] for r in sm_a]).tobytes() == np.array([r[2] for r in sm_b]).tobytes()
+
+
+def cli(*args):
+    """The govsim command line as a subprocess argument list."""
+    return [sys.executable, "-m", "experiments.cli", *args]
+
+
+def design_args(csv, store, *, replicates, seed, name):
+    """A ``govsim design`` batch of the toy target on 2 workers."""
+    return ["design", str(csv), "--store", str(store), "--target", TOY, "--replicates", str(replicates), "--seed",
+            str(seed), "--horizon", "24", "--workers", "2", "--no-progress", "--name", name]

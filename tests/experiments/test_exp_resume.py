@@ -3,26 +3,21 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from exp_helpers import TOY, assert_bitwise_equal, results_of, table
+from exp_helpers import assert_bitwise_equal, cli, results_of, table
+from exp_helpers import design_args as shared_design_args
 
 REPO = Path(__file__).resolve().parents[2]
 N_POINTS, REPS = 150, 2
 TOTAL = N_POINTS * REPS
 
 
-def cli(*args):
-    return [sys.executable, "-m", "experiments.cli", *args]
-
-
 def design_args(csv, store):
-    return ["design", str(csv), "--store", str(store), "--target", TOY, "--replicates", str(REPS), "--seed", "77",
-            "--horizon", "24", "--workers", "2", "--no-progress", "--name", "killme"]
+    return shared_design_args(csv, store, replicates=REPS, seed=77, name="killme")
 
 
 @pytest.fixture
