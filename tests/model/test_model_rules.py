@@ -371,7 +371,8 @@ def test_budget_regimes_pay_what_the_formulas_say(params):
     authority); *stable* pays all wages and the activity plan every month, nothing lost;
     *reward* pays wages and 1 − ``reward_share`` of the plan, plus 2 · ``reward_share`` where
     last month's coverage reached ``reward_threshold``, losing φ · ``reward_loss_factor``.
-    Money other than wages waits in the approval pipeline (released by position); donations
+    Money other than wages waits ``approval_delay`` months in the approval pipeline (0, 2 and 12
+    months for the three communities here; released by position); donations
     add ``donation_drive`` · per resident · residents · (½ + mean belonging); the account pays
     wages and spends up to ``spend_cap`` × plan, ``purchase_share`` of it on services (kept
     where no organisation serves the community)."""
