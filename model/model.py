@@ -403,6 +403,8 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
         start = -int(self.p["burn_in"]) + 1
         while m - term >= start:
             m -= term
+        while m < start:  # first_election 0 without a burn-in: month 0 is not simulated
+            m += term
         return m
 
     def _build_hierarchy(self) -> nx.DiGraph:
