@@ -199,8 +199,14 @@ def test_merger_restructures_posts_and_keeps_agents_consistent():
     m = GovernanceModel(rng=4, horizon=40, communities_per_street=10, schedule=[(12, "merge_rate", 0.7)])
     m.run_for(11)
     before_posts, before_radius = m.posts.n, m.communities.radius.mean()
+    dist, radius, community = m.residents.dist.copy(), m.communities.radius.copy(), m.residents.community.copy()
     m.step()
     assert m.communities.n == 3 and m.communities.units.sum() == 10
+    # areas add up, and each resident's distance scales with her community's radius
+    new = m.residents.community
+    assert np.allclose(m.communities.radius ** 2, [np.sum(radius[np.unique(community[new == c])] ** 2)
+                                                   for c in range(3)])
+    assert np.allclose(m.residents.dist, dist * m.communities.radius[new] / radius[community])
     assert m.posts.n < before_posts
     assert m.communities.radius.mean() > before_radius
     assert set(np.unique(m.residents.community)) == {0, 1, 2}
@@ -239,6 +245,9 @@ def test_hierarchy_and_organisation_graphs():
     assert G.number_of_nodes() == m.n_residents and G.number_of_edges() == m.ties.nnz // 2
     nodes, edges = network_snapshot(m, community=0)
     assert {"resident", "grid", "community", "street_office"} <= set(nodes["kind"])
+    tied = {o for o, c in zip(m.links.org.tolist(), m.links.community.tolist()) if c == 0 and m.org_agents[o]}
+    assert tied and (m.links.community > 0).any()  # organisations of community 0 and of others
+    assert set(nodes.loc[nodes["kind"] == "social_org", "node"]) == {f"o{m.org_agents[o].unique_id}" for o in tied}
     assert {"cadre", "grid_worker"} & set(nodes["kind"])
     assert {"social", "hierarchy"} <= set(edges["kind"])
 
@@ -290,3 +299,38 @@ def test_counts_kept_by_the_processes_equal_a_recount():
         assert np.array_equal(c.volunteers, np.bincount(r.community[here & r.volunteer], minlength=c.n))
         assert np.array_equal(c.present, np.bincount(r.community[here], minlength=c.n))
     assert not r.present.all() and m.communities.n < m.p["n_streets"] * m.p["communities_per_street"]
+
+
+def test_the_start_follows_the_documented_draws():
+    """docs/ODD.md §5, reproduced from the run's own streams: Poisson(``so_per_community`` ×
+    communities) organisations with ``org_start_funds``; posts filled at ``initial_fill``,
+    tenures ⌊u · 96⌋ months, embeddedness min(0.8, origin's + 0.2 · tenure / 96), burnout of a
+    new hire, dispatched terms ⌈u · ``dispatch_term``⌉ part-way through."""
+    from model.rng import make_streams
+
+    m = GovernanceModel(rng=17, horizon=1, burn_in=0, communities_per_street=6, so_per_community=2.0,
+                        initial_fill=0.7, dispatch_term=24)
+    streams = make_streams(17)
+    assert int(m.organisation_table.active.sum()) == int(streams["organisations"].poisson(2.0 * 6))
+    assert np.all(m.organisation_table.funds[m.organisation_table.active] == m.p["org_start_funds"])
+    po = m.posts
+    u = streams["cadres"].random((6, po.n))
+    filled = u[1] < 0.7
+    assert np.array_equal(po.filled, filled)
+    assert np.array_equal(po.tenure, np.where(filled, np.floor(u[4] * T.START_TENURE_MAX), 0.0))
+    o = np.maximum(po.origin, 0)
+    embed = np.minimum(T.EMBED_CEILING, T.ORIGIN_EMBED[o] + 0.2 * po.tenure / T.START_TENURE_MAX)
+    assert np.allclose(po.embed, np.where(filled, embed, 0.0))
+    assert np.all(po.burnout == np.where(filled, T.HIRE_BURNOUT, 0.0))
+    dispatched = filled & (po.origin == T.DISPATCHED)
+    assert dispatched.any()
+    assert np.array_equal(po.term_left, np.where(dispatched, np.ceil(u[5] * 24), 0.0))
+
+
+def test_the_recorder_grows_when_a_model_runs_past_its_horizon():
+    """``step()`` past the horizon keeps recording (the rows grow), month after month."""
+    m = GovernanceModel(rng=1, horizon=2, agent_data=False, communities_per_street=2, residents_per_community=100)
+    m.run_for(9)
+    months = m.datacollector.get_model_vars_dataframe()["month"]
+    assert months.tolist() == list(range(10))
+    assert np.isfinite(m.recorder.arrays()["participation_rate"]).all()
