@@ -245,9 +245,13 @@ def test_hierarchy_and_organisation_graphs():
     assert G.number_of_nodes() == m.n_residents and G.number_of_edges() == m.ties.nnz // 2
     nodes, edges = network_snapshot(m, community=0)
     assert {"resident", "grid", "community", "street_office"} <= set(nodes["kind"])
-    tied = {o for o, c in zip(m.links.org.tolist(), m.links.community.tolist()) if c == 0 and m.org_agents[o]}
-    assert tied and (m.links.community > 0).any()  # organisations of community 0 and of others
-    assert set(nodes.loc[nodes["kind"] == "social_org", "node"]) == {f"o{m.org_agents[o].unique_id}" for o in tied}
+    # a community's snapshot shows the organisations tied to it, and no others
+    served = m.links.community[(m.links.community >= 0) & m.organisation_table.active[m.links.org]]
+    c = int(served.min())
+    assert (served > c).any()  # organisations of other communities too
+    tied = {o for o, k in zip(m.links.org.tolist(), m.links.community.tolist()) if k == c}
+    orgs = network_snapshot(m, community=c)[0].query("kind == 'social_org'")["node"]
+    assert set(orgs) == {f"o{m.org_agents[o].unique_id}" for o in tied}
     assert {"cadre", "grid_worker"} & set(nodes["kind"])
     assert {"social", "hierarchy"} <= set(edges["kind"])
 
