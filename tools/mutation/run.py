@@ -59,6 +59,7 @@ TIMINGS = OUT / "timings.jsonl"
 RUNS = OUT / "runs.jsonl"
 EQUIVALENT = ROOT / "docs" / "mutation" / "equivalent.md"
 RESULT = ROOT / "docs" / "mutation" / "last-result.md"
+TESTING = ROOT / "docs" / "TESTING.md"  # its "Last result" block is rewritten by ``report``
 COMPILED = ("model/processes.py", "model/tables.py")
 SNAPSHOT = "tests/model/test_model_baseline_regression.py::test_baseline_summary_unchanged"
 TEST_PATHS = ("tests/model", "tests/patterns")
@@ -472,6 +473,42 @@ def _write_markdown(fig, per, survivors, equivalents_seen, timings) -> None:
         lines.append("None.")
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_summary(fig)
+
+
+def _write_summary(fig) -> None:
+    """The few lines of docs/TESTING.md's "Last result" (between its markers)."""
+    meta, s = fig["meta"], fig["strata"]
+    lo, hi = fig["ci95"]
+    date = meta["created"][:10]
+    killed = sum(x["killed"] for x in s.values())
+    survived = sum(x["survived"] for x in s.values())
+    equivalent = sum(x["equivalent"] for x in s.values())
+    pending = sum(x["pending"] for x in s.values())
+    text = [
+        f"Session of {date} (commit `{meta['commit']}`), {meta['sampled'].get('python', 0)} python and "
+        f"{meta['sampled'].get('compiled', 0)} compiled mutants drawn at random (seed {meta['seed']}) from "
+        f"{meta['eligible'].get('python', 0)} and {meta['eligible'].get('compiled', 0)}: "
+        f"**{killed} killed, {survived} survived, {equivalent} equivalent**"
+        + (f", {pending} not yet run" if pending else "") + ".",
+        "",
+        "| stratum | killed | survived | equivalent | kill rate (95 % interval) |",
+        "|---|---|---|---|---|",
+    ]
+    for name in ("python", "compiled"):
+        x = s[name]
+        a, b = x["wilson95"]
+        text.append(f"| {name} | {x['killed']} | {x['survived']} | {x['equivalent']} | {_pct(x['rate'])} "
+                    f"({_pct(a)} – {_pct(b)}) |")
+    text += ["", f"**Kill rate over `model/`: {_pct(fig['rate'])} (95 % interval {_pct(lo)} – {_pct(hi)})**, "
+                 f"without the baseline snapshot test; wall time {fig['wall_seconds'] / 60:.0f} min on two cores "
+                 f"({fig['workers']} workers, shared with other work)."]
+    doc = TESTING.read_text(encoding="utf-8")
+    begin, end = "<!-- BEGIN MUTATION RESULT -->", "<!-- END MUTATION RESULT -->"
+    if begin in doc and end in doc:
+        head, rest = doc.split(begin, 1)
+        TESTING.write_text(head + begin + "\n" + "\n".join(text) + "\n" + end + rest.split(end, 1)[1],
+                           encoding="utf-8")
 
 
 def _esc(text: str) -> str:
