@@ -485,3 +485,177 @@ def test_vacant_posts_carry_no_time_and_a_type_no_one_carries_falls_on_everyone(
 def test_logistic_is_the_logistic_function():
     for x in (-800.0, -3.0, 0.0, 2.5, 40.0):
         assert P.logistic(x) == pytest.approx(1 / (1 + math.exp(-x)) if x > -700 else 0.0, abs=1e-300)
+
+
+# ============================================================================ participation
+def _resident_state(seed=23, **params):
+    """A lived-in world after a few months: residents with varied attitudes, ties, volunteers."""
+    from model.model import GovernanceModel
+
+    world = dict(n_streets=1, communities_per_street=3, residents_per_community=250, urban_share=0.34, burn_in=2,
+                 consultation_interval=1, outmigration_rate=0.3)
+    m = GovernanceModel(rng=seed, horizon=6, agent_data=False, **{**world, **params})
+    for _ in range(4):
+        m.step()
+    return m
+
+
+CONSULT_CASES = [
+    {},
+    dict(disclosure=True, digital_channels=0.8, four_social_linkage=1.0, agenda_spread=0.9, elite_weight=6.0,
+         interest_divergence=0.8, loser_learning=0.3, token_trust_loss=1.5, decision_authority=0.5),
+    dict(mech_elite_capture=False, mech_migrants=False, beta_network=3.0, beta_contact=2.0, migrant_cost=3.0,
+         decision_authority=0.9, size_reference=100.0),
+]
+
+
+@pytest.mark.parametrize("params", CONSULT_CASES, ids=lambda p: ",".join(p) or "defaults")
+def test_consultation_follows_the_participation_rule_the_outcome_and_learning(params):
+    """docs/ODD.md §7.5, one consultation: p = logistic(β0 + β_ε ε + β_τ τ + β_s s + β_n n +
+    β_g visited − c_age (1 − ``digital_cost_cut`` · ``digital_channels`` · digital) + u − β_size
+    log(N_c / N_ref) + b · backbone − m · migrant) with the agenda-scaled stake s; sides, the
+    weighted majority (elite weight reduced by disclosure's safeguard), implementation at δ;
+    efficacy learnt by participants (and, with disclosure, by others at ``disclosure_learning``),
+    trust lost after a token consultation, volunteers recruited at ``volunteer_conversion`` ×
+    (1 + ``linkage_conversion`` · linkage). Every resident's p, choice, side, efficacy, trust
+    and volunteering, and every community's outcome, as the formulas say."""
+    m = _resident_state(**params)
+    p = m.p
+    q = m.par[0]
+    r, com = m.residents, m.communities
+    rng = np.random.default_rng(29)
+    N, C = r.n, com.n
+    u_agenda = rng.random(C).astype(U)
+    u_impl = np.array([0.05, 0.45, 0.95], U)  # one community implements, one does not, whatever δ here
+    u_part, u_side, u_conv = (rng.random(N).astype(U) for _ in range(3))
+    costs = np.array([p["cost_youth"], p["cost_middle"], p["cost_elderly"]])
+    boost = p["activist_boost"] if p["mech_activists"] else 0.0
+    size_effect = p["size_effect"] if p["mech_group_size"] else 0.0
+    prev = r.participated.copy()
+    eff0, trust0, vol0, comvol0 = r.efficacy.copy(), r.trust.copy(), r.volunteer.copy(), com.volunteers.copy()
+    side0 = r.side.copy()
+    # expected
+    here = r.present
+    deg = np.diff(m.ties.indptr)
+    neigh = np.where(deg > 0, np.add.reduceat(prev[m.ties.indices].astype(float), m.ties.indptr[:-1]) / np.maximum(deg, 1),
+                     0.0) if m.ties.nnz else np.zeros(N)
+    c = r.community
+    size = np.where(com.present > 0, size_effect * np.log(np.maximum(com.present, 1) / p["size_reference"]), 0.0)
+    stake = np.minimum(1.0, r.stake * (1 - p["agenda_spread"] + 2 * p["agenda_spread"] * u_agenda[c].astype(float)))
+    cost = costs[r.age_group] * (1 - p["digital_cost_cut"] * p["digital_channels"] * r.digital)
+    capture_on = p["mech_elite_capture"]
+    x = (p["beta0"] + p["beta_efficacy"] * eff0 + p["beta_trust"] * trust0 + p["beta_stake"] * stake
+         + p["beta_network"] * neigh - cost + r.propensity - size[c] + p["beta_contact"] * r.contacted
+         + boost * r.activist - (p["migrant_cost"] if p["mech_migrants"] else 0.0) * r.migrant)
+    prob = np.where(here, expit(x), 0.0)
+    took = here & (u_part < prob)
+    elite = (r.activist | (r.stake >= T.HIGH_STAKE)).astype(float)
+    divergence = p["interest_divergence"] if capture_on else 0.0
+    capture = p["elite_weight"] * (1 - p["disclosure_safeguard"] * p["disclosure"]) if capture_on else 0.0
+    side = np.where(here, u_side < 0.5 + (elite - 0.5) * divergence, side0)  # residents away keep theirs
+    w = took * (1 + capture * elite)
+    total, support = np.bincount(c, weights=w, minlength=C), np.bincount(c, weights=w * side, minlength=C)
+    implemented = u_impl < p["decision_authority"]
+    elite_won = implemented & (total > 0) & (2 * support > total)
+    learn = p["disclosure_learning"] if p["disclosure"] else 0.0
+    rate = p["kappa_efficacy"] * (learn + (1 - learn) * took)
+    won = (side == elite_won[c]).astype(float)
+    eff = np.where(implemented[c], eff0 + rate * (won * (1 - eff0) - (1 - won) * p["loser_learning"] * eff0),
+                   eff0 - rate * eff0)
+    eff = np.where(here, eff, eff0)
+    trust = np.where(here & ~implemented[c], trust0 - took * p["token_trust_loss"] * p["kappa_efficacy"] * trust0,
+                     trust0)
+    conversion = p["volunteer_conversion"] * (1 + p["linkage_conversion"] * p["four_social_linkage"])
+    joins = here & took & (u_conv < conversion) & ~vol0
+    # the rule
+    P.consult(q, m.ties.indptr, m.ties.indices, r.community, r.present, r.age_group, r.digital, r.activist, r.migrant,
+              r.stake, r.propensity, r.efficacy, r.trust, r.contacted, r.participated, r.p_participate, r.side,
+              r.volunteer, com.present, com.volunteers, com.consulted, com.implemented, com.elite_won, u_agenda,
+              u_part, u_side, u_conv, u_impl, costs, boost, size_effect)
+    assert np.allclose(r.p_participate, prob, rtol=0, atol=1e-12)
+    assert np.array_equal(r.participated, took) and np.array_equal(r.side, side)
+    assert com.consulted.all() and np.array_equal(com.implemented, implemented)
+    assert np.array_equal(com.elite_won, elite_won)
+    assert np.allclose(r.efficacy, eff, rtol=0, atol=1e-12) and np.allclose(r.trust, trust, rtol=0, atol=1e-12)
+    assert np.array_equal(r.volunteer, vol0 | joins)
+    assert np.array_equal(com.volunteers, comvol0 + np.bincount(c, weights=joins, minlength=C).astype(np.int64))
+    assert took.any() and (here & ~took).any() and (~here).any() and implemented.any() != implemented.all()
+
+
+def test_voting_follows_the_turnout_rule_and_registration():
+    """docs/ODD.md §7.5, an election: a resident votes with logistic(``vote_base`` +
+    ``vote_mobilisation`` + β_ε ε + β_τ τ − c_age + u + b · backbone − β_size log(N_c / N_ref));
+    one without local registration votes only when her uniform falls below
+    ``migrant_vote_access``; residents away do not vote."""
+    m = _resident_state(urban_share=1.0, vote_base=-0.5, vote_mobilisation=1.5, migrant_vote_access=0.4)
+    p, q, r, com = m.p, m.par[0], m.residents, m.communities
+    rng = np.random.default_rng(31)
+    u_vote, u_access = rng.random(r.n).astype(U), rng.random(r.n).astype(U)
+    costs = np.array([p["cost_youth"], p["cost_middle"], p["cost_elderly"]])
+    size = p["size_effect"] * np.log(np.maximum(com.present, 1) / p["size_reference"])
+    x = (p["vote_base"] + p["vote_mobilisation"] + p["beta_efficacy"] * r.efficacy + p["beta_trust"] * r.trust
+         - costs[r.age_group] + r.propensity - size[r.community] + p["activist_boost"] * r.activist)
+    expected = r.present & (~r.migrant | (u_access < 0.4)) & (u_vote < expit(x))
+    voted = np.zeros(r.n, bool)
+    P.vote(q, r.community, r.present, r.age_group, r.activist, r.migrant, r.propensity, r.efficacy, r.trust, u_vote,
+           u_access, voted, costs, p["activist_boost"], com.present, p["size_effect"])
+    assert np.array_equal(voted, expected)
+    assert (voted & r.migrant).any() and (expected != (r.present & (u_vote < expit(x)))).any()
+
+
+def test_attitudes_follow_service_visits_and_expectations():
+    """docs/ODD.md §7.4, one month for residents with varied quality, visits, volunteering and
+    participation: σ ← σ + κ_σ (σ* − σ) with σ* = clip((1 − w_f)((1 − w_d) q + w_d clip(½ + q −
+    x)) + w_f · standard met + visit bonus + disposition); x ← x + rate (q − x); τ ← clip(τ + κ_τ
+    (σ − τ) + visit gain (1 − τ)); β ← β + κ_β (½ τ + ¼ volunteer + ¼ took part − β)."""
+    rng = np.random.default_rng(37)
+    n = 500
+    com = rng.integers(0, 3, n).astype(np.int32)
+    present = rng.random(n) < 0.9
+    qual, sat, exp_, tru, bel = (rng.random(n) for _ in range(5))
+    contacted, volunteer, took = (rng.random(n) < 0.3 for _ in range(3))
+    facility = np.array([1.0, 0.0, 1.0])
+    disp = rng.normal(0, 0.1, n)
+    wf, wd, cs, ks, er, kt, ct, kb = 0.2, 0.6, 0.07, 0.3, 0.15, 0.1, 0.05, 0.2
+    target = (1 - wf) * ((1 - wd) * qual + wd * np.clip(0.5 + qual - exp_, 0, 1)) + wf * facility[com] + cs * contacted
+    target = np.clip(target + disp, 0, 1)
+    s2 = sat + ks * (target - sat)
+    x2 = exp_ + er * (qual - exp_)
+    t2 = tru + kt * (s2 - tru)
+    t2 = np.clip(t2 + ct * contacted * (1 - t2), 0, 1)
+    b2 = bel + kb * (0.5 * t2 + 0.25 * volunteer + 0.25 * took - bel)
+    keep = ~present
+    want = [np.where(keep, a, b) for a, b in ((sat, s2), (exp_, x2), (tru, t2), (bel, b2))]
+    arrays = [a.copy() for a in (sat, exp_, tru, bel)]
+    P.attitudes(com, present, qual, contacted, volunteer, took, facility, disp, *arrays, wf, wd, cs, ks, er, kt, ct, kb,
+                *T.BELONGING_MIX)
+    for got, w in zip(arrays, want, strict=True):
+        assert np.allclose(got, w, rtol=0, atol=1e-12)
+
+
+def test_outmigration_takes_residents_and_their_counts_away():
+    """docs/ODD.md §7.5: a rural resident leaves with probability rate / 12 (three times that
+    when young), urban residents stay; those who leave take their needs and volunteering out of
+    their community's counts, and residents and households present are recounted."""
+    m = _resident_state(urban_share=0.34, outmigration_rate=0.5)
+    q, r, com = m.par[0], m.residents, m.communities
+    u = np.random.default_rng(41).random(r.n).astype(U)
+    rate = np.where(r.age_group == T.YOUTH, 0.5 / 12 * T.YOUTH_MIGRATION_FACTOR, 0.5 / 12)
+    stays = r.present & (com.urban[r.community] | (u >= rate))
+    leaving = r.present & ~stays
+    needs0, vol0 = com.needs.copy(), com.volunteers.copy()
+    vol_res, part0 = r.volunteer.copy(), r.participated.copy()
+    P.migrate(q, r.community, r.household, r.age_group, r.present, r.participated, r.volunteer, r.needs,
+              com.urban, com.present, com.needs, com.volunteers, com.households, u)
+    assert leaving.any() and not leaving[com.urban[r.community]].any()
+    assert np.array_equal(r.present, stays)
+    assert np.array_equal(r.participated, part0 & stays) and np.array_equal(r.volunteer, vol_res & stays)
+    C = com.n
+    assert np.array_equal(com.present, np.bincount(r.community[stays], minlength=C))
+    hh = np.array([len(np.unique(r.household[stays & (r.community == c)])) for c in range(C)])
+    assert np.array_equal(com.households, hh)
+    lost = np.zeros_like(needs0)
+    np.add.at(lost, r.community[leaving], r.needs[leaving].astype(np.int64))
+    assert np.array_equal(com.needs, needs0 - lost)
+    assert np.array_equal(com.volunteers, vol0 - np.bincount(r.community[leaving], weights=vol_res[leaving],
+                                                             minlength=C).astype(np.int64))
