@@ -659,3 +659,84 @@ def test_outmigration_takes_residents_and_their_counts_away():
     assert np.array_equal(com.needs, needs0 - lost)
     assert np.array_equal(com.volunteers, vol0 - np.bincount(r.community[leaving], weights=vol_res[leaving],
                                                              minlength=C).astype(np.int64))
+
+
+# ============================================================================ services
+SERVICE_CASES = [
+    {},
+    dict(mech_burnout_productivity=False, mech_merger_scale=False, four_social_linkage=1.0, need_hours=2.0),
+    dict(burnout_productivity=0.9, merger_scale_gain=0.5, so_hours_per_yuan=0.05, hours_per_visit=0.2,
+         activity_hours_per_yuan=0.05, volunteer_hours=12.0),
+]
+
+
+@pytest.mark.parametrize("params", SERVICE_CASES, ids=lambda p: ",".join(p) or "defaults")
+def test_services_follow_supply_demand_visits_and_access(params):
+    """docs/ODD.md §7.3, one month in a merged, lived-in world: grid visits (the grid worker's
+    contact hours and the grid's share of the other cadres'), cadre supply (skill × (1 −
+    ``burnout_productivity`` · burnout) × (1 + ``merger_scale_gain`` · log₂ units)),
+    organisations' hours (funds at ``so_hours_per_yuan`` up to their staff's hours, shared by
+    recent payments), volunteers (× 1 + ``linkage_volunteer_hours`` · linkage) and activity
+    funds; coverage = min(1, supply / demand) by type; each need met when its uniform is below
+    coverage × access; quality and community coverage from what was met."""
+    m = _resident_state(**{"merge_rate": 0.5, "communities_per_street": 4, "so_per_community": 2.0,
+                           "purchase_share": 0.4, "budget_regime": "stable", "need_hours": 5.0, **params})
+    p, q, r, po, com, g = m.p, m.par[0], m.residents, m.posts, m.communities, m.grids
+    org, lk = m.organisation_table, m.links
+    assert (com.units > 1).any() and org.active.any()
+    rng = np.random.default_rng(43)
+    N, C, K = r.n, com.n, T.N_SERVICES
+    n_needs = int(r.needs.sum())
+    u_contact, u_need = rng.random(N).astype(U), rng.random(n_needs).astype(U)
+    access = m.derived()["res_access"]
+    po.burnout[:] = rng.uniform(0, 0.8, po.n)  # varied burnout, so its effect shows
+    # expected
+    f = po.filled
+    gw = f & (po.role == T.GRID_WORKER) & (po.grid >= 0)
+    visits = np.bincount(po.grid[gw], weights=po.contact[gw] / p["hours_per_visit"], minlength=g.n)
+    other = np.bincount(po.community[f & ~gw], weights=po.contact[f & ~gw] / p["hours_per_visit"], minlength=C)
+    prod = po.skill.copy()
+    if p["mech_burnout_productivity"]:
+        prod = prod * (1 - p["burnout_productivity"] * po.burnout)
+    if p["mech_merger_scale"]:
+        prod = prod * (1 + p["merger_scale_gain"] * np.log2(com.units[po.community]))
+    cadre = np.bincount(po.community[f], weights=((po.service - po.contact) * prod)[f], minlength=C)
+    com_hh = np.bincount(g.community, weights=g.households, minlength=C)
+    v = visits + other[g.community] * g.households / np.where(com_hh[g.community] > 0, com_hh[g.community], 1)
+    p_contact = np.where(g.households > 0, np.minimum(1.0, v / np.maximum(g.households, 1)), 0.0)
+    funds0 = org.funds.copy()
+    used = lk.community >= 0
+    wsum = np.bincount(lk.org[used], weights=lk.paid[used] + 1, minlength=org.n)
+    runs = org.active & (wsum > 0) & (p["so_hours_per_yuan"] > 0)
+    hours = np.where(runs, np.minimum(org.staff * p["org_staff_hours"], np.maximum(funds0, 0) * p["so_hours_per_yuan"]),
+                     0.0)
+    so = np.bincount(lk.community[used], weights=(hours[lk.org] * (lk.paid + 1) / np.maximum(wsum[lk.org], 1e-300))[used],
+                     minlength=C)
+    vol_hours = p["volunteer_hours"] * (1 + p["linkage_volunteer_hours"] * p["four_social_linkage"])
+    demand = com.needs * p["need_hours"]
+    dsum = demand.sum(axis=1, keepdims=True)
+    supply = (cadre[:, None] * T.CADRE_SERVICE_MIX + so[:, None] * T.SO_SERVICE_MIX
+              + com.volunteers[:, None] * vol_hours * T.VOLUNTEER_SERVICE_MIX
+              + com.activity_spend[:, None] * p["activity_hours_per_yuan"] * demand / np.where(dsum > 0, dsum, 1))
+    coverage = np.where(demand > 0, np.minimum(1.0, supply / np.where(demand > 0, demand, 1)), 1.0)
+    here = r.present
+    contacted = here & (u_contact < p_contact[r.grid])
+    index = np.cumsum(r.needs.ravel()).reshape(r.needs.shape) - 1  # each need's uniform, in resident order
+    hit = r.needs & here[:, None] & (u_need[np.maximum(index, 0)] < coverage[r.community] * access[:, None])
+    met, n = hit.sum(axis=1), (r.needs & here[:, None]).sum(axis=1)
+    quality = np.where(here, np.where(n > 0, met / np.maximum(n, 1), coverage.mean(axis=1)[r.community]), r.quality)
+    met_c = np.bincount(r.community, weights=met, minlength=C)
+    n_c = np.bincount(r.community, weights=n, minlength=C)
+    # the rule
+    st = np.zeros(1, P.STATS_DTYPE)
+    P.deliver_services(q, st[0], r.community, r.grid, r.present, r.needs, access, u_contact, u_need, r.contacted,
+                       r.quality, com.needs, com.volunteers, po.community, po.role, po.grid, po.filled, po.skill,
+                       po.burnout, po.service, po.contact, com.units, com.activity_spend, com.coverage, g.community,
+                       g.households, org.staff, org.funds, org.active, org.hours, lk.org, lk.community, lk.paid)
+    assert np.array_equal(r.contacted, contacted) and contacted.any()
+    assert np.allclose(r.quality, quality, rtol=0, atol=1e-12)
+    assert np.allclose(com.coverage, np.where(n_c > 0, met_c / np.maximum(n_c, 1), 1.0), rtol=0, atol=1e-12)
+    assert np.array_equal(st[0]["met"], hit.sum(axis=0)) and np.array_equal(st[0]["need"], (r.needs & here[:, None]).sum(axis=0))
+    assert st[0]["cadre_hours"] == pytest.approx(cadre.sum()) and st[0]["org_hours"] == pytest.approx(hours.sum())
+    assert np.allclose(org.hours, hours) and np.allclose(org.funds, funds0 - hours / p["so_hours_per_yuan"])
+    assert 0 < coverage.min() < 1  # services are short somewhere, so supply matters
