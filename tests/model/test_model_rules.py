@@ -740,3 +740,81 @@ def test_services_follow_supply_demand_visits_and_access(params):
     assert st[0]["cadre_hours"] == pytest.approx(cadre.sum()) and st[0]["org_hours"] == pytest.approx(hours.sum())
     assert np.allclose(org.hours, hours) and np.allclose(org.funds, funds0 - hours / p["so_hours_per_yuan"])
     assert 0 < coverage.min() < 1  # services are short somewhere, so supply matters
+
+
+# ============================================================================ organisations, drop-out
+def _org_table(n_slots):
+    return dict(kind=np.zeros(n_slots, np.int8), staff=np.zeros(n_slots, np.int32), funds=np.zeros(n_slots),
+                broke=np.zeros(n_slots, np.int32), hours=np.zeros(n_slots), active=np.zeros(n_slots, bool),
+                serial=np.full(n_slots, -1, np.int64), link_org=np.repeat(np.arange(n_slots, dtype=np.int32), 2),
+                link_com=np.full(2 * n_slots, -1, np.int32), paid=np.zeros(2 * n_slots))
+
+
+def test_organisations_fold_when_broke_and_enter_where_money_goes_unspent():
+    """docs/ODD.md §7.7: an organisation without money (< 1 yuan) for ``org_fold_months``
+    folds and loses its ties; recent payments halve; in each street a new organisation enters
+    with probability 1 − exp(−unmet purchase money / ``org_entry_scale``) + ``linkage_org_entry``
+    · linkage, at the community with the most unmet money (at the n-th of the street by its
+    uniform when none is unmet), in the first free slot, with kind, staff and a second
+    community of the street from its uniforms; it gets the next serial number."""
+    q = record(org_fold_months=3, org_entry_scale=1000.0, linkage_org_entry=0.5, four_social_linkage=1.0,
+               org_entry_funds=777.0)
+    street = np.array([0, 0, 0, 1, 1, 2], np.int32)
+    purchase = np.array([100.0, 900.0, 300.0, 0.0, 0.0, 50.0])
+    paid = np.array([100.0, 0.0, 0.0, 0.0, 0.0, 50.0])  # community 1 and 2 found no provider
+    o = _org_table(6)
+    o["active"][:3] = True
+    o["funds"][:3] = [0.5, 5.0, 0.0]
+    o["broke"][:3] = [2, 2, 0]
+    o["serial"][:3] = [0, 1, 2]
+    o["link_com"][:6] = [0, 1, 2, -1, 5, 3]
+    o["paid"][:6] = [8.0, 4.0, 2.0, 0.0, 6.0, 1.0]
+    counters = np.array([0, 3], np.int64)
+    u = np.zeros((6, 3), U)
+    u[0] = [0.5, 0.9, 0.3]  # entry draws of streets 0, 1, 2
+    u[1] = [0.0, 0.0, 0.99]  # which community when nothing is unmet
+    u[2] = [0.7, 0.2, 0.0]  # kind
+    u[3] = [0.99, 0.0, 0.5]  # staff
+    u[4] = [0.1, 0.9, 0.1]  # a second community?
+    u[5] = [0.0, 0.0, 0.0]  # which
+    P.organisation_turnover(q, street, purchase, paid, o["kind"], o["staff"], o["funds"], o["broke"], o["hours"],
+                            o["active"], o["serial"], o["link_org"], o["link_com"], o["paid"], counters, u)
+    # slot 0 was broke for 2 months and is broke again: 3 months, it folds, and its slot and ties
+    # go to the first newcomer (below)
+    # slot 1 has money: its count restarts; slot 2 is broke for its first month
+    assert list(o["broke"][1:3]) == [0, 1] and o["active"][1:3].all()
+    # street 0: unmet 1,100 → p = 1 − e^−1.1 + 0.5 > 1 > 0.5: enters at community 1 (most unmet), in slot 0
+    # street 1: nothing unmet → p = 0.5 < 0.9: none; street 2: unmet 0 → p = 0.5 > 0.3: enters at its only community
+    assert o["active"][0] and o["serial"][0] == 3 and o["link_com"][0] == 1 and o["funds"][0] == 777.0
+    assert o["kind"][0] == int(0.7 * T.N_ORG_KINDS) and o["staff"][0] == T.ORG_STAFF[1] - 1
+    assert o["link_com"][1] == 0 and o["paid"][0] == o["paid"][1] == 0.0  # u[4] = 0.1 < ½: the street's first
+    assert o["active"][3] and o["serial"][3] == 4 and o["link_com"][6] == 5 and o["link_com"][7] == -1
+    assert o["kind"][3] == 0 and o["staff"][3] == T.ORG_STAFF[0] + int(0.5 * (T.ORG_STAFF[1] - T.ORG_STAFF[0]))
+    assert counters[1] == 5 and not o["active"][4:].any()
+    assert np.allclose(o["paid"][2:6], np.array([2.0, 0.0, 6.0, 1.0]) * T.PAID_DECAY)
+
+
+def test_volunteers_drop_out_at_their_rate_and_nothing_else_moves_outside_consultations():
+    """docs/ODD.md §7.5: a volunteer stops when her uniform is below ``volunteer_dropout``, and
+    her community's count follows; in a month without consultation, election or out-migration
+    nobody's participation, vote or presence changes and no community is marked consulted."""
+    m = _resident_state(volunteer_dropout=0.3, mech_outmigration=False)
+    r, com = m.residents, m.communities
+    q = m.par[0]
+    rng = np.random.default_rng(47)
+    u_drop = rng.random(r.n).astype(U)
+    vol0, part0, voted0, present0 = r.volunteer.copy(), r.participated.copy(), r.voted.copy(), r.present.copy()
+    comvol0 = com.volunteers.copy()
+    com.consulted[:] = True
+    dropped = vol0 & (u_drop < 0.3)
+    P.update_participation(q, False, False, m.ties.indptr, m.ties.indices, r.community, r.household, r.age_group,
+                           r.present, r.migrant, r.activist, r.digital, r.stake, r.propensity, r.needs, r.efficacy,
+                           r.trust, r.contacted, r.participated, r.p_participate, r.side, r.voted, r.volunteer,
+                           com.urban, com.present, com.needs, com.volunteers, com.households, com.consulted,
+                           com.implemented, com.elite_won, u_drop, np.zeros((3, 0), U), np.zeros((2, 0), U),
+                           np.zeros((2, 0), U), np.zeros(r.n, U))
+    assert dropped.any() and (vol0 & ~dropped).any()
+    assert np.array_equal(r.volunteer, vol0 & ~dropped)
+    assert np.array_equal(com.volunteers, comvol0 - np.bincount(r.community[dropped], minlength=com.n))
+    assert np.array_equal(r.participated, part0) and np.array_equal(r.voted, voted0)
+    assert np.array_equal(r.present, present0) and not com.consulted.any()
