@@ -167,3 +167,59 @@ def test_each_stream_advances_by_what_the_world_size_and_schedule_say(world, see
             assert fresh.state == m.streams[s].bit_generator.state, (s, m.month)
             assert len(m.buffers[i]) == left[i], (s, m.month)
     assert m.communities.n <= world["n_streets"] * world["communities_per_street"]
+
+
+def _month_uniforms(m: GovernanceModel, stream: str, n: int) -> np.ndarray:
+    """The ``n`` uniforms ``stream`` gives the next month: what waits in the model's buffer, then
+    the stream's next outputs, two each (processes.uniforms), without drawing from the model."""
+    from model import processes as P
+
+    i = DRAW_STREAMS.index(stream)
+    left = m.buffers[i]
+    fresh = np.random.Generator(np.random.PCG64())
+    fresh.bit_generator.state = m.streams[stream].bit_generator.state
+    extra = max(n - len(left), 0)
+    return np.concatenate([left, P.uniforms(fresh.bit_generator.random_raw((extra + 1) // 2))])[:n]
+
+
+def test_each_decision_reads_its_own_uniforms():
+    """The layout of a month's uniforms (docs/ODD.md §4): administrative tasks read four rows of
+    one per community (arrivals, the list, leakage, inspections), by inversion; the
+    participation stream gives volunteer drop-out one per resident, then a consultation three
+    rows per resident (taking part, side, volunteering) and two per community (agenda,
+    implementation); out-migration one per resident. Each decision is replayed here from the
+    stream itself."""
+    from model import processes as P
+
+    m = GovernanceModel(rng=53, horizon=3, consultation_interval=1, outmigration_rate=0.4, task_access_list=0.4,
+                        decision_authority=0.5, first_election=30, communities_per_street=4,
+                        residents_per_community=200, burn_in=1)
+    r, com = m.residents, m.communities
+    N, C = r.n, com.n
+    u_adm = _month_uniforms(m, "admin", 4 * C).reshape(4, C)
+    u_par = _month_uniforms(m, "participation", 4 * N + 2 * C)
+    u_mig = _month_uniforms(m, "migration", N)
+    present, volunteer, households = r.present.copy(), r.volunteer.copy(), com.households.copy()
+    m.step()
+    p = m.p
+    lam = p["tasks_fixed"] + p["tasks_per_household"] * households  # tasks arrive before anyone moves away
+    tasks = []
+    for c in range(C):
+        arrived = P.poisson_inv(lam[c], u_adm[0, c])
+        passed = P.binomial_inv(arrived, 1 - 0.4, u_adm[1, c])
+        back = P.binomial_inv(arrived - passed, 1 - p["list_compliance"], u_adm[2, c])
+        tasks.append(passed + back)
+    assert np.array_equal(com.tasks, tasks)
+    dropped = volunteer & (u_par[:N] < p["volunteer_dropout"])
+    u_part, u_side, u_conv = u_par[N:4 * N].reshape(3, N)
+    u_agenda, u_impl = u_par[4 * N:].reshape(2, C)
+    assert np.array_equal(r.participated, present & (u_part < r.p_participate) & r.present)
+    assert np.array_equal(com.implemented, u_impl < 0.5)
+    elite = (r.activist | (r.stake >= 0.75)).astype(float)
+    divergence = p["interest_divergence"]
+    assert np.array_equal(r.side[present], (u_side < 0.5 + (elite - 0.5) * divergence)[present])
+    rate = np.where(r.age_group == 0, 0.4 / 12 * 3, 0.4 / 12)
+    assert np.array_equal(r.present, present & (com.urban[r.community] | (u_mig >= rate)))
+    conversion = p["volunteer_conversion"] * (1 + p["linkage_conversion"] * p["four_social_linkage"])
+    assert np.array_equal(r.volunteer, ((volunteer & ~dropped) | (r.participated & (u_conv < conversion))) & r.present)
+    assert not np.array_equal(r.present, present) and dropped.any() and r.participated.any()
