@@ -326,7 +326,7 @@ def _equivalents() -> dict[tuple[str, str, str, str], str]:
     if not EQUIVALENT.exists():
         return out
     for line in EQUIVALENT.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("| `") else []
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])] if line.startswith("| `") else []
         if len(cells) >= 5:
             key = tuple(c.strip("`").replace("\\|", "|").strip() for c in cells[:4])
             out[key] = cells[4]
