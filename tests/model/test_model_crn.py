@@ -192,6 +192,7 @@ def test_each_decision_reads_its_own_uniforms():
     from model import processes as P
 
     m = GovernanceModel(rng=53, horizon=3, consultation_interval=1, outmigration_rate=0.4, task_access_list=0.4,
+                        volunteer_dropout=0.3,
                         decision_authority=0.5, first_election=30, communities_per_street=4,
                         residents_per_community=200, burn_in=1)
     r, com = m.residents, m.communities

@@ -119,6 +119,7 @@ def test_a_merger_keeps_the_money_the_most_skilled_cadres_and_the_ties():
     that role and the rest are cut (counted as separations this month); an organisation's two
     ties to one new community join."""
     m = GovernanceModel(rng=73, horizon=14, communities_per_street=6, residents_per_community=150, so_per_community=3.0,
+                        purchase_share=0.5, budget_regime="stable",
                         schedule=[(12, "merge_rate", 0.5)])
     m.run_for(11)
     m.run_months(1)  # month 12's processes; its end (apply_policies) merges
