@@ -33,7 +33,6 @@ compile). This script drives it:
 from __future__ import annotations
 
 import argparse
-import concurrent.futures as cf
 import datetime as dt
 import json
 import math
@@ -227,31 +226,46 @@ def _env() -> dict[str, str]:
     return env
 
 
-_WORKER_DIR: Path | None = None
+STRATA = ("compiled", "python")
 
 
-def _start_worker(queue) -> None:
-    global _WORKER_DIR
-    _WORKER_DIR = Path(queue.get())
-    os.chdir(_WORKER_DIR)
-    os.environ.update(_env())
+def _worker(wdir: str, queues, results, test_command: str, timeout: float, prefer: int) -> None:
+    """One worker in its copy of the repository: mutants of its preferred stratum first, then the
+    other's; each result goes back to the parent, which records it. The worker leads its own
+    process group, so the parent can stop it with the tests it is running."""
+    import queue as queue_mod
     import signal
 
+    os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run and keeps what finished
-
-
-def _work(item, test_command: str, timeout: float) -> tuple[str, dict, float]:
+    os.chdir(wdir)
+    os.environ.update(_env())
     from cosmic_ray.mutating import mutate_and_test
 
-    t0 = time.perf_counter()
-    result = mutate_and_test(item.mutations, test_command, timeout)
-    return item.job_id, {"worker_outcome": result.worker_outcome.value, "output": (result.output or "")[-20000:],
-                         "test_outcome": result.test_outcome.value if result.test_outcome else None,
-                         "diff": result.diff}, time.perf_counter() - t0
+    for k in (prefer, 1 - prefer):
+        while True:
+            try:
+                item = queues[k].get(timeout=2)
+            except queue_mod.Empty:
+                break
+            t0 = time.perf_counter()
+            result = mutate_and_test(item.mutations, test_command, timeout)
+            results.put((item, {"worker_outcome": result.worker_outcome.value,
+                                "output": (result.output or "")[-20000:],
+                                "test_outcome": result.test_outcome.value if result.test_outcome else None,
+                                "diff": result.diff}, time.perf_counter() - t0))
+    results.put(None)
 
 
 def execute(*, workers: int) -> None:
-    """Run every pending mutant on ``workers`` copies, recording each result as it finishes."""
+    """Run every pending mutant on ``workers`` copies, recording each result as it finishes.
+
+    Half the workers start on the compiled stratum and half on the python one, each in random
+    order (the session's job ids are random), so a run stopped early has run a uniform random
+    part of both; a copy that keeps to python mutants keeps its compiled cache warm (a compiled
+    mutant, restored, touches the file and would make the next python mutant recompile)."""
+    import queue as queue_mod
+
     from cosmic_ray.config import load_config
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkResult
@@ -260,10 +274,7 @@ def execute(*, workers: int) -> None:
         raise MutationError(f"no session at {SESSION.relative_to(ROOT)}: start one with 'run --fresh'")
     config = load_config(str(CONFIG))
     with use_db(str(SESSION), WorkDB.Mode.open) as db:
-        pending = list(db.pending_work_items)
-    # the python stratum first: a mutant of the compiled files touches their modification
-    # time, which makes the next python mutant in that copy recompile its warm cache once
-    pending.sort(key=lambda w: (stratum(str(w.mutations[0].module_path)) == "compiled", w.job_id))
+        pending = sorted(db.pending_work_items, key=lambda w: w.job_id)
     if not pending:
         print("mutation: nothing pending", flush=True)
         return
@@ -273,40 +284,51 @@ def execute(*, workers: int) -> None:
     started = time.time()
     done = 0
     ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    for d in dirs:
-        queue.put(str(d))
+    queues = [ctx.Queue() for _ in STRATA]
+    for item in pending:
+        queues[STRATA.index(stratum(str(item.mutations[0].module_path)))].put(item)
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(str(d), queues, results, config.test_command, timeout, k % 2))
+             for k, d in enumerate(dirs)]
+    for proc in procs:
+        proc.start()
     counts: Counter = Counter()
     try:
-        with use_db(str(SESSION), WorkDB.Mode.open) as db, \
-                cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker, initargs=(queue,)) as pool:
-            todo = iter(pending)
-            running = {}
-            for item in todo:
-                running[pool.submit(_work, item, config.test_command, timeout)] = item
-                if len(running) >= workers:
-                    break
-            while running:
-                finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-                for fut in finished:
-                    item = running.pop(fut)
-                    job, res, seconds = fut.result()
-                    db.set_result(job, WorkResult(**res))
-                    outcome = res["test_outcome"] or res["worker_outcome"]
-                    counts[outcome] += 1
-                    done += 1
-                    module = str(item.mutations[0].module_path)
-                    with TIMINGS.open("a") as fh:
-                        fh.write(json.dumps({"job": job, "module": module, "seconds": round(seconds, 2),
-                                             "outcome": outcome, "timeout": res["output"] == "timeout"}) + "\n")
-                    print(f"mutation: {done}/{len(pending)} {outcome:<9} {seconds:6.1f} s  {module} "
-                          f"{item.mutations[0].operator_name} #{item.mutations[0].occurrence}", flush=True)
-                    nxt = next(todo, None)
-                    if nxt is not None:
-                        running[pool.submit(_work, nxt, config.test_command, timeout)] = nxt
+        with use_db(str(SESSION), WorkDB.Mode.open) as db:
+            finished = 0
+            while finished < len(procs):
+                try:
+                    got = results.get(timeout=30)
+                except queue_mod.Empty:
+                    if not any(proc.is_alive() for proc in procs):
+                        raise MutationError("the workers stopped without finishing; 'run' again resumes") from None
+                    continue
+                if got is None:
+                    finished += 1
+                    continue
+                item, res, seconds = got
+                db.set_result(item.job_id, WorkResult(**res))
+                outcome = res["test_outcome"] or res["worker_outcome"]
+                counts[outcome] += 1
+                done += 1
+                module = str(item.mutations[0].module_path)
+                with TIMINGS.open("a") as fh:
+                    fh.write(json.dumps({"job": item.job_id, "module": module, "seconds": round(seconds, 2),
+                                         "outcome": outcome, "timeout": res["output"] == "timeout"}) + "\n")
+                print(f"mutation: {done}/{len(pending)} {outcome:<9} {seconds:6.1f} s  {module} "
+                      f"{item.mutations[0].operator_name} #{item.mutations[0].occurrence}", flush=True)
     except KeyboardInterrupt:
         print("mutation: interrupted; finished mutants are kept, 'run' again resumes", flush=True)
     finally:
+        import signal
+
+        for proc in procs:
+            if proc.is_alive():
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)  # the worker and the tests it runs
+                except ProcessLookupError:
+                    pass
+            proc.join(timeout=10)
         with RUNS.open("a") as fh:
             fh.write(json.dumps({"start": started, "end": time.time(), "mutants": done, "workers": workers,
                                  "timeout": timeout, "counts": dict(counts)}) + "\n")
