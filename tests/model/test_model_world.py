@@ -129,6 +129,8 @@ def test_a_merger_keeps_the_money_the_most_skilled_cadres_and_the_ties():
                                       reverse=True) for c in range(com.n) for r_ in range(T.N_ROLES)}
     filled_before = int(po.filled.sum())
     hist_before = m.hist[0].copy()
+    paid_before = np.bincount(m.links.org, weights=m.links.paid * (m.links.community >= 0),
+                              minlength=m.organisation_table.n)
     m.apply_policies()
     new = m.communities
     assert new.n == 3 and new.balance.sum() == pytest.approx(balance) and new.pipeline.sum() == pytest.approx(pipeline)
@@ -146,6 +148,10 @@ def test_a_merger_keeps_the_money_the_most_skilled_cadres_and_the_ties():
     assert cut > 0 and m.hist[0].sum() - hist_before.sum() == cut
     links = m.links
     used = (links.community >= 0) & m.organisation_table.active[links.org]
+    # each organisation's recent payments are kept, ties to one new community joined into one
+    assert np.allclose(np.bincount(links.org, weights=links.paid * (links.community >= 0),
+                                   minlength=m.organisation_table.n), paid_before)
+    assert (paid_before > 0).any()
     pairs = links.community.reshape(-1, 2)
     assert not np.any((pairs[:, 0] >= 0) & (pairs[:, 0] == pairs[:, 1]))
     assert used.any()
