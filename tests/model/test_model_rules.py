@@ -818,3 +818,50 @@ def test_volunteers_drop_out_at_their_rate_and_nothing_else_moves_outside_consul
     assert np.array_equal(com.volunteers, comvol0 - np.bincount(r.community[dropped], minlength=com.n))
     assert np.array_equal(r.participated, part0) and np.array_equal(r.voted, voted0)
     assert np.array_equal(r.present, present0) and not com.consulted.any()
+
+
+ADMIN_CASES = [
+    {},
+    dict(mech_household_tasks=False, mech_assessment=False, mech_platforms=False, mech_list_leakage=False),
+    dict(task_hours=6.0, info_saving=0.5, informatisation=0.8, trace_hours=2.0, assessment_pressure=0.5,
+         inspections=9.0, inspection_hours=5.0, n_platforms=33, platform_hours=1.5, list_compliance=0.2),
+]
+
+
+@pytest.mark.parametrize("params", ADMIN_CASES, ids=lambda p: ",".join(p) or "defaults")
+def test_admin_tasks_follow_arrivals_the_list_leakage_and_the_hours_of_each_type(params):
+    """docs/ODD.md §7.1 for each community, from its four uniforms: arrivals by inversion of
+    Poisson(``tasks_fixed`` + ``tasks_per_household`` · households (the reference village's
+    with ``mech_household_tasks`` off)), passed ~ Binomial(arrived, 1 − α), re-entered ~
+    Binomial(barred, 1 − ``list_compliance``) (none with ``mech_list_leakage`` off),
+    inspections ~ Poisson(``inspections``) (none with ``mech_assessment`` off); hours of type k =
+    tasks · share_k · (h · time_k + trace) (+ inspections on meetings, platforms on reporting)."""
+    from model.parameters import resolve as _resolve
+
+    p = _resolve(params)
+    q = P.param_record(p)[0]
+    rng = np.random.default_rng(59)
+    C = 40
+    households = rng.integers(20, 3000, C).astype(np.int64)
+    access_list = rng.choice([0.0, 0.3, 0.9], C)
+    u = rng.random((4, C)).astype(U)
+    tasks, reentered, hours = np.zeros(C), np.zeros(C), np.zeros(C)
+    by_type = np.zeros((C, T.N_TASK_TYPES))
+    P.assign_admin_tasks(q, households, access_list, u, tasks, reentered, hours, by_type)
+    h = p["task_hours"] * (1 - p["info_saving"] * p["informatisation"])
+    trace = p["trace_hours"] * p["assessment_pressure"] if p["mech_assessment"] else 0.0
+    compliance = p["list_compliance"] if p["mech_list_leakage"] else 1.0
+    platforms = p["n_platforms"] * p["platform_hours"] if p["mech_platforms"] else 0.0
+    for c in range(C):
+        hh = households[c] if p["mech_household_tasks"] else T.REFERENCE_HOUSEHOLDS
+        arrived = P.poisson_inv(p["tasks_fixed"] + p["tasks_per_household"] * hh, u[0, c])
+        passed = P.binomial_inv(arrived, 1 - access_list[c], u[1, c])
+        back = P.binomial_inv(arrived - passed, 1 - compliance, u[2, c])
+        insp = P.poisson_inv(p["inspections"], u[3, c]) if p["mech_assessment"] else 0
+        n = passed + back
+        want = n * T.TASK_SHARE * (h * T.TASK_TIME + trace)
+        want[T.MEETINGS] += insp * p["inspection_hours"]
+        want[T.REPORTING] += platforms
+        assert tasks[c] == n and reentered[c] == back, c
+        assert np.allclose(by_type[c], want) and hours[c] == pytest.approx(want.sum()), c
+    assert (reentered > 0).any() == bool(p["mech_list_leakage"])
