@@ -279,7 +279,7 @@ def execute(*, workers: int) -> None:
         print("mutation: nothing pending", flush=True)
         return
     dirs, wall = prepare_workers(workers)
-    timeout = round(2.0 * wall + 120.0)
+    timeout = round(4.0 * wall + 300.0)  # generous: the machine is shared, and a timeout counts as a kill
     print(f"mutation: {len(pending)} mutants on {workers} workers, timeout {timeout} s each", flush=True)
     started = time.time()
     done = 0
