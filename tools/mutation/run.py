@@ -170,7 +170,7 @@ def _copy_repository(dest: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, target)
     state = dest / ".mutation"
-    state.mkdir()
+    state.mkdir(exist_ok=True)
     import hashlib
 
     pristine = {name: hashlib.sha256((dest / name).read_bytes()).hexdigest() for name in COMPILED}
