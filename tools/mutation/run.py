@@ -331,7 +331,8 @@ def execute(*, workers: int) -> None:
             proc.join(timeout=10)
         with RUNS.open("a") as fh:
             fh.write(json.dumps({"start": started, "end": time.time(), "mutants": done, "workers": workers,
-                                 "timeout": timeout, "counts": dict(counts)}) + "\n")
+                                 "timeout": timeout, "counts": dict(counts), "commit": _git("rev-parse", "--short", "HEAD"),
+                                 "dirty": bool(_git("status", "--porcelain", "--", "model", "tests"))}) + "\n")
 
 
 def rerun_survivors() -> int:
@@ -410,7 +411,8 @@ def report() -> dict:
     runs = [json.loads(x) for x in RUNS.read_text().splitlines()] if RUNS.exists() else []
     timings = [json.loads(x) for x in TIMINGS.read_text().splitlines()] if TIMINGS.exists() else []
     wall = sum(r["end"] - r["start"] for r in runs)
-    figures = {"strata": {}, "meta": meta, "wall_seconds": wall, "workers": max([r["workers"] for r in runs] or [0])}
+    figures = {"strata": {}, "meta": meta, "wall_seconds": wall, "workers": max([r["workers"] for r in runs] or [0]),
+               "tests_commit": runs[-1].get("commit", meta["commit"]) if runs else meta["commit"]}
     total_w, est, var = 0, 0.0, 0.0
     for name in ("python", "compiled"):
         c = strata[name]
@@ -450,7 +452,7 @@ def _write_markdown(fig, per, survivors, equivalents_seen, timings) -> None:
         "",
         f"- session created {meta['created']} at commit `{meta['commit']}`"
         + (" (with uncommitted changes in model/ or tests/)" if meta.get("dirty") else "")
-        + f"; sample seed {meta['seed']}",
+        + f"; sample seed {meta['seed']}; last run with the tests of commit `{fig['tests_commit']}`",
         f"- mutants of `model/`: {meta['mutants']}; left out by the operator and pragma filters: "
         f"{sum(meta['filtered'].values())}; eligible: python {meta['eligible'].get('python', 0)}, "
         f"compiled {meta['eligible'].get('compiled', 0)}",
@@ -508,7 +510,8 @@ def _write_summary(fig) -> None:
     equivalent = sum(x["equivalent"] for x in s.values())
     pending = sum(x["pending"] for x in s.values())
     text = [
-        f"Session of {date} (commit `{meta['commit']}`), {meta['sampled'].get('python', 0)} python and "
+        f"Session of {date} (mutants of commit `{meta['commit']}`, tests of `{fig['tests_commit']}`), "
+        f"{meta['sampled'].get('python', 0)} python and "
         f"{meta['sampled'].get('compiled', 0)} compiled mutants drawn at random (seed {meta['seed']}) from "
         f"{meta['eligible'].get('python', 0)} and {meta['eligible'].get('compiled', 0)}: "
         f"**{killed} killed, {survived} survived, {equivalent} equivalent**"
