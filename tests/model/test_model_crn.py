@@ -224,3 +224,29 @@ def test_each_decision_reads_its_own_uniforms():
     conversion = p["volunteer_conversion"] * (1 + p["linkage_conversion"] * p["four_social_linkage"])
     assert np.array_equal(r.volunteer, ((volunteer & ~dropped) | (r.participated & (u_conv < conversion))) & r.present)
     assert not np.array_equal(r.present, present) and dropped.any() and r.participated.any()
+
+
+def test_votes_read_their_own_uniforms():
+    """In an election month the participation stream's last two rows per resident are the vote
+    and, for residents without local registration, the access draw — after the consultation's
+    rows when one is held the same month, right after drop-out when not. Each vote is replayed
+    from the stream: voted = present ∧ (registered ∨ u_access < ``migrant_vote_access``) ∧
+    u_vote < logistic(the turnout rule)."""
+    for interval in (1, 5):  # month 1: with a consultation, and without one
+        m = GovernanceModel(rng=59, horizon=2, consultation_interval=interval, first_election=1, term_length=12,
+                            urban_share=1.0, communities_per_street=3, residents_per_community=300, burn_in=1)
+        r, com = m.residents, m.communities
+        N, C = r.n, com.n
+        held = 1 % interval == 0
+        u_par = _month_uniforms(m, "participation", N + (3 * N + 2 * C if held else 0) + 2 * N)
+        u_vote, u_access = u_par[-2 * N:].reshape(2, N)
+        present, com_present = r.present.copy(), com.present.copy()
+        m.step()
+        p = m.p
+        costs = np.array([p["cost_youth"], p["cost_middle"], p["cost_elderly"]])
+        size = p["size_effect"] * np.log(np.maximum(com_present, 1) / p["size_reference"])
+        x = (p["vote_base"] + p["vote_mobilisation"] + p["beta_efficacy"] * r.efficacy + p["beta_trust"] * r.trust
+             - costs[r.age_group] + r.propensity - size[r.community] + p["activist_boost"] * r.activist)
+        expected = present & (~r.migrant | (u_access < p["migrant_vote_access"])) & (u_vote < 1 / (1 + np.exp(-x)))
+        assert np.array_equal(r.voted, expected), interval
+        assert expected.any() and (r.migrant & present & ~expected).any()

@@ -107,3 +107,27 @@ def test_every_output_is_its_definition_month_by_month():
             seen[name].add(round(float(want[name]), 12))
     # the world exercises every output: each takes a value other than 0 in some month
     assert not [name for name, values in seen.items() if values <= {0.0}]
+
+
+def test_outputs_where_nobody_is_left_to_count():
+    """A village that empties (everyone moves away) reports every output by its definition's
+    rule for an empty count: services with no need count as fully covered, shares of nobody as
+    0, means over nobody as 0 — and nothing is NaN. The definitions are checked month by month
+    on the way down, so each need type passes through zero demand."""
+    m = GovernanceModel(rng=3, horizon=400, agent_data=False, communities_per_street=1, residents_per_community=20,
+                        outmigration_rate=0.5, burn_in=0, consultation_interval=1, first_election=6, term_length=12)
+    emptied = False
+    for _ in range(400):
+        m.step()
+        want = definitions(m)
+        for name, value in m.current_outputs.items():
+            assert np.isfinite(value), (name, m.month)
+            assert value == pytest.approx(want[name], rel=1e-9, abs=1e-12), (name, m.month)
+        if not m.residents.present.any():
+            if emptied:  # a whole month with nobody there
+                break
+            emptied = True
+    assert emptied and not m.residents.present.any(), "the village should have emptied"
+    out = m.current_outputs
+    assert all(out[f"coverage_{k}"] == 1.0 for k in T.SERVICE_TYPES) and out["service_coverage"] == 0.0
+    assert out["participation_rate"] == 0.0 and out["n_residents"] == 0.0
