@@ -307,8 +307,8 @@ def test_counts_kept_by_the_processes_equal_a_recount():
 
 def test_the_start_follows_the_documented_draws():
     """docs/ODD.md §5, reproduced from the run's own streams: Poisson(``so_per_community`` ×
-    communities) organisations with ``org_start_funds``; posts filled at ``initial_fill``,
-    tenures ⌊u · 96⌋ months, embeddedness min(0.8, origin's + 0.2 · tenure / 96), burnout of a
+    communities) organisations with ``org_start_funds``; posts filled at ``initial_fill``, ages
+    and skills uniform in their origin's ranges, tenures ⌊u · 96⌋ months, embeddedness min(0.8, origin's + 0.2 · tenure / 96), burnout of a
     new hire, dispatched terms ⌈u · ``dispatch_term``⌉ part-way through."""
     from model.rng import make_streams
 
@@ -323,6 +323,9 @@ def test_the_start_follows_the_documented_draws():
     assert np.array_equal(po.filled, filled)
     assert np.array_equal(po.tenure, np.where(filled, np.floor(u[4] * T.START_TENURE_MAX), 0.0))
     o = np.maximum(po.origin, 0)
+    for col, table, row in (("age", T.ORIGIN_AGE, 2), ("skill", T.ORIGIN_SKILL, 3)):
+        lo, hi = table[o, 0], table[o, 1]
+        assert np.allclose(getattr(po, col), np.where(filled, lo + u[row] * (hi - lo), 0.0), rtol=0, atol=1e-12), col
     embed = np.minimum(T.EMBED_CEILING, T.ORIGIN_EMBED[o] + 0.2 * po.tenure / T.START_TENURE_MAX)
     assert np.allclose(po.embed, np.where(filled, embed, 0.0))
     assert np.all(po.burnout == np.where(filled, T.HIRE_BURNOUT, 0.0))
