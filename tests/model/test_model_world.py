@@ -167,6 +167,8 @@ def test_the_summary_follows_each_outputs_rule(monkeypatch):
                 "mean": np.mean(np.arange(1, 30) ** 2.0)}[o.summary]
         assert out[name] == pytest.approx(want), name
     assert {o.summary for o in OUTPUTS.values()} == {"last", "mean12"}  # the rules outputs use today
+    twelve = summarise({name: np.arange(12, dtype=float) for name in OUTPUTS})  # months 0-11: month 0 is no month
+    assert all(v == pytest.approx(11.0 if OUTPUTS[k].summary == "last" else 6.0) for k, v in twelve.items())
     short = summarise({name: np.array([3.0, 5.0, 7.0]) for name in OUTPUTS})
     assert all(v == pytest.approx({"last": 7.0, "mean12": 6.0}[OUTPUTS[k].summary]) for k, v in short.items())
     assert summarise({name: np.array([4.0]) for name in OUTPUTS}) == {name: 4.0 for name in OUTPUTS}
