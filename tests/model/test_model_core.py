@@ -250,8 +250,17 @@ def test_hierarchy_and_organisation_graphs():
     c = int(served.min())
     assert (served > c).any()  # organisations of other communities too
     tied = {o for o, k in zip(m.links.org.tolist(), m.links.community.tolist()) if k == c}
-    orgs = network_snapshot(m, community=c)[0].query("kind == 'social_org'")["node"]
+    snap_nodes, snap_edges = network_snapshot(m, community=c)
+    orgs = snap_nodes.query("kind == 'social_org'")["node"]
     assert set(orgs) == {f"o{m.org_agents[o].unique_id}" for o in tied}
+    # each of them is tied (service edges) to exactly the communities of the street it serves
+    for o in tied:
+        served_by = {f"community:{k}" for k in m.links.community[m.links.org == o].tolist() if k >= 0}
+        got = set(snap_edges.query(f"source == 'o{m.org_agents[o].unique_id}'")["target"])
+        assert got == served_by, o
+    # cadres in post in the community, and no others
+    posts = snap_nodes.query("kind in ('cadre', 'grid_worker')")["node"]
+    assert set(posts) == {f"p{i}" for i in np.flatnonzero(m.posts.filled & (m.posts.community == c))}
     assert {"cadre", "grid_worker"} & set(nodes["kind"])
     assert {"social", "hierarchy"} <= set(edges["kind"])
 
@@ -341,3 +350,28 @@ def test_the_recorder_grows_when_a_model_runs_past_its_horizon():
     months = m.datacollector.get_model_vars_dataframe()["month"]
     assert months.tolist() == list(range(10))
     assert np.isfinite(m.recorder.arrays()["participation_rate"]).all()
+
+
+def test_cross_grid_and_cross_community_ties_come_at_their_rates():
+    """Each resident draws Poisson(``cross_community_ties`` / 2) ties to residents anywhere in
+    her street and Poisson(``cross_grid_ties`` / 2) to residents anywhere in her community; the
+    ring, rewired and household ties stay in her grid. So the ties between communities number
+    Σ_i λ_cc/2 · (1 − her community's share of the street), and those between grids of one
+    community Σ_i (λ_cg/2 + λ_cc/2 · her community's share of the street) · (1 − her grid's share
+    of the community), on average; each count sits within 4 Poisson standard errors of its
+    expectation (duplicate ties, merged, are a few in ten thousand)."""
+    m = GovernanceModel(rng=83, horizon=1, burn_in=0, communities_per_street=10, residents_per_community=300,
+                        cross_community_ties=2.0, cross_grid_ties=3.0, grid_households=50, community_size_cv=0.0,
+                        mech_homophily=False)
+    r, com = m.residents, m.communities
+    A = m.ties.tocoo()
+    upper = A.row < A.col
+    a, b = A.row[upper], A.col[upper]
+    across = int((r.community[a] != r.community[b]).sum())
+    expected = (1.0 * (1 - com.size[r.community] / com.size.sum())).sum()
+    assert abs(across - expected) < 4 * np.sqrt(expected), (across, expected)
+    grids = int(((r.community[a] == r.community[b]) & (r.grid[a] != r.grid[b])).sum())
+    grid_size, own = np.bincount(r.grid)[r.grid], com.size[r.community]
+    # cross-grid draws, and the street-wide draws that land in another grid of her own community
+    expected = ((1.5 + 1.0 * own / com.size.sum()) * (1 - grid_size / own)).sum()
+    assert abs(grids - expected) < 4 * np.sqrt(expected), (grids, expected)

@@ -690,6 +690,7 @@ def test_services_follow_supply_demand_visits_and_access(params):
     u_contact, u_need = rng.random(N).astype(U), rng.random(n_needs).astype(U)
     access = m.derived()["res_access"]
     po.burnout[:] = rng.uniform(0, 0.8, po.n)  # varied burnout, so its effect shows
+    r.present[r.community == C - 1] = False  # a community nobody lives in any more: no need, fully covered
     # expected
     f = po.filled
     gw = f & (po.role == T.GRID_WORKER) & (po.grid >= 0)
@@ -767,8 +768,9 @@ def test_organisations_fold_when_broke_and_enter_where_money_goes_unspent():
     o["funds"][:3] = [0.5, 5.0, 0.0]
     o["broke"][:3] = [2, 2, 0]
     o["serial"][:3] = [0, 1, 2]
-    o["link_com"][:6] = [0, 1, 2, -1, 5, 3]
-    o["paid"][:6] = [8.0, 4.0, 2.0, 0.0, 6.0, 1.0]
+    o["link_com"][:6] = [0, 1, 2, 0, 5, 3]
+    o["paid"][:6] = [8.0, 4.0, 2.0, 3.0, 6.0, 1.0]
+    o["hours"][:] = 5.0
     counters = np.array([0, 3], np.int64)
     u = np.zeros((6, 3), U)
     u[0] = [0.5, 0.9, 0.3]  # entry draws of streets 0, 1, 2
@@ -791,7 +793,8 @@ def test_organisations_fold_when_broke_and_enter_where_money_goes_unspent():
     assert o["active"][3] and o["serial"][3] == 4 and o["link_com"][6] == 5 and o["link_com"][7] == -1
     assert o["kind"][3] == 0 and o["staff"][3] == T.ORG_STAFF[0] + int(0.5 * (T.ORG_STAFF[1] - T.ORG_STAFF[0]))
     assert counters[1] == 5 and not o["active"][4:].any()
-    assert np.allclose(o["paid"][2:6], np.array([2.0, 0.0, 6.0, 1.0]) * T.PAID_DECAY)
+    assert np.allclose(o["paid"][2:6], np.array([2.0, 3.0, 6.0, 1.0]) * T.PAID_DECAY)  # others' ties only decay
+    assert o["hours"][0] == o["hours"][3] == 0.0 and (o["hours"][[1, 2, 4, 5]] == 5.0).all()  # newcomers start idle
 
 
 def test_volunteers_drop_out_at_their_rate_and_nothing_else_moves_outside_consultations():

@@ -125,6 +125,8 @@ def test_a_merger_keeps_the_money_the_most_skilled_cadres_and_the_ties():
     m.run_months(1)  # month 12's processes; its end (apply_policies) merges
     com, po = m.communities, m.posts
     balance, pipeline, present = com.balance.sum(), com.pipeline.sum(), com.present.sum()
+    coverage = np.bincount(np.arange(com.n) // 2, weights=com.coverage * com.present) / np.maximum(
+        np.bincount(np.arange(com.n) // 2, weights=com.present), 1)
     skill = {(int(c), int(r_)): sorted(po.skill[po.filled & (po.community == c) & (po.role == r_)].tolist(),
                                       reverse=True) for c in range(com.n) for r_ in range(T.N_ROLES)}
     filled_before = int(po.filled.sum())
@@ -134,6 +136,7 @@ def test_a_merger_keeps_the_money_the_most_skilled_cadres_and_the_ties():
     m.apply_policies()
     new = m.communities
     assert new.n == 3 and new.balance.sum() == pytest.approx(balance) and new.pipeline.sum() == pytest.approx(pipeline)
+    assert np.allclose(new.coverage, coverage)  # last month's coverage, weighted by residents
     assert new.present.sum() == present
     # new community c holds the old communities 2c and 2c + 1
     for c in range(3):
@@ -178,3 +181,16 @@ def test_the_summary_follows_each_outputs_rule(monkeypatch):
 
     monkeypatch.setattr(run, "OUTPUTS", {"x": Output("x", "x", "share", "x", "none", 0.01, summary="mean")})
     assert run.summarise({"x": np.arange(30, dtype=float) ** 2}) == {"x": pytest.approx(np.mean(np.arange(1, 30) ** 2.0))}
+
+
+def test_a_second_merger_gives_the_remainder_to_the_streets_with_most_communities():
+    """Each street keeps ⌊its communities × target / all⌋ (at least one); the communities left
+    over by the rounding go to the streets with the most communities. Three streets of seven:
+    a 50 % merger leaves 4 + 3 + 3 (the first street takes the one left over), a 70 % merger of
+    the original 21 then leaves 3 + 2 + 1."""
+    m = GovernanceModel(rng=79, horizon=4, n_streets=3, communities_per_street=7, residents_per_community=60,
+                        burn_in=0, schedule=[(1, "merge_rate", 0.5), (2, "merge_rate", 0.7)])
+    m.run_for(1)
+    assert np.bincount(m.communities.street).tolist() == [4, 3, 3]
+    m.run_for(1)
+    assert np.bincount(m.communities.street).tolist() == [3, 2, 1]
