@@ -760,7 +760,7 @@ def test_organisations_fold_when_broke_and_enter_where_money_goes_unspent():
     community of the street from its uniforms; it gets the next serial number."""
     q = record(org_fold_months=3, org_entry_scale=1000.0, linkage_org_entry=0.5, four_social_linkage=1.0,
                org_entry_funds=777.0)
-    street = np.array([0, 0, 0, 1, 1, 2], np.int32)
+    street = np.array([0, 0, 0, 1, 2, 2], np.int32)
     purchase = np.array([100.0, 900.0, 300.0, 0.0, 0.0, 50.0])
     paid = np.array([100.0, 0.0, 0.0, 0.0, 0.0, 50.0])  # community 1 and 2 found no provider
     o = _org_table(6)
@@ -786,11 +786,12 @@ def test_organisations_fold_when_broke_and_enter_where_money_goes_unspent():
     # slot 1 has money: its count restarts; slot 2 is broke for its first month
     assert list(o["broke"][1:3]) == [0, 1] and o["active"][1:3].all()
     # street 0: unmet 1,100 → p = 1 − e^−1.1 + 0.5 > 1 > 0.5: enters at community 1 (most unmet), in slot 0
-    # street 1: nothing unmet → p = 0.5 < 0.9: none; street 2: unmet 0 → p = 0.5 > 0.3: enters at its only community
+    # street 1: nothing unmet → p = 0.5 < 0.9: none; street 2: nothing unmet → p = 0.5 > 0.3: enters at its
+    # second community (u = 0.99 of two), tied also to its first (u = 0.1 < ½, u = 0 → the first)
     assert o["active"][0] and o["serial"][0] == 3 and o["link_com"][0] == 1 and o["funds"][0] == 777.0
     assert o["kind"][0] == int(0.7 * T.N_ORG_KINDS) and o["staff"][0] == T.ORG_STAFF[1] - 1
     assert o["link_com"][1] == 0 and o["paid"][0] == o["paid"][1] == 0.0  # u[4] = 0.1 < ½: the street's first
-    assert o["active"][3] and o["serial"][3] == 4 and o["link_com"][6] == 5 and o["link_com"][7] == -1
+    assert o["active"][3] and o["serial"][3] == 4 and o["link_com"][6] == 5 and o["link_com"][7] == 4
     assert o["kind"][3] == 0 and o["staff"][3] == T.ORG_STAFF[0] + int(0.5 * (T.ORG_STAFF[1] - T.ORG_STAFF[0]))
     assert counters[1] == 5 and not o["active"][4:].any()
     assert np.allclose(o["paid"][2:6], np.array([2.0, 3.0, 6.0, 1.0]) * T.PAID_DECAY)  # others' ties only decay
