@@ -3,7 +3,7 @@
 PY := .venv/bin/python
 STORE ?= results/govsim.duckdb
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench mutation clean
 
 setup:
 	@tools/bootstrap.sh dev,ema,app
@@ -16,6 +16,13 @@ test: setup
 
 bench: setup
 	$(PY) benchmarks/run_all.py
+
+# Mutation testing of model/ (docs/TESTING.md): resumes the session in results/mutation unless
+# MUTATION_ARGS says --fresh; e.g. make mutation MUTATION_ARGS="--fresh --python-sample all"
+MUTATION_ARGS ?=
+mutation:
+	@tools/bootstrap.sh dev,ema,app,mutation
+	$(PY) tools/mutation/run.py run $(MUTATION_ARGS)
 
 clean:
 	rm -rf results .pytest_cache

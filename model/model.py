@@ -347,15 +347,19 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
         z = rng.standard_normal(N)
         res.propensity = z * p["propensity_sd"] if p["mech_thresholds"] else np.zeros(N)
         res.trust = rng.beta(*T.TRUST_BETA, N)
-        # efficacy starts around the fixed point of consultation learning under the month-0
-        # settings (docs/ODD.md §5), so the burn-in need not wait for its slow approach
-        e_star = efficacy_fixed_point(p["decision_authority"], p["loser_learning"])
-        res.efficacy = rng.beta(T.EFFICACY_CONCENTRATION * e_star, T.EFFICACY_CONCENTRATION * (1.0 - e_star), N)
         res.satisfaction = rng.beta(*T.SATISFACTION_BETA, N)
         res.disposition = rng.standard_normal(N) * p["disposition_sd"]
         res.belonging = rng.beta(*T.BELONGING_BETA, N)
         res.expectation = np.full(N, T.INITIAL_EXPECTATION)
         res.volunteer = u[2] < p["initial_volunteers"]
+        # efficacy starts around the fixed point of consultation learning under the month-0
+        # settings (docs/ODD.md §5), so the burn-in need not wait for its slow approach. It is
+        # drawn last: how many draws a beta variate takes depends on its shape, i.e. on the
+        # decision authority, and no other attribute may depend on a lever through that. The
+        # fixed point is kept inside (0, 1), where the beta distribution exists (it is 0 at
+        # δ = 0 and 1 at δ = 1 without loser learning).
+        e_star = min(max(efficacy_fixed_point(p["decision_authority"], p["loser_learning"]), 1e-6), 1.0 - 1e-6)
+        res.efficacy = rng.beta(T.EFFICACY_CONCENTRATION * e_star, T.EFFICACY_CONCENTRATION * (1.0 - e_star), N)
 
     def _assign_grids(self) -> None:
         grid, g_com, g_hh = assign_grids(self.residents.household, self.communities, self.p["grid_households"])
@@ -399,6 +403,8 @@ class GovernanceModel(Workforce, Restructuring, OrganisationMarket, mesa.Model):
         start = -int(self.p["burn_in"]) + 1
         while m - term >= start:
             m -= term
+        while m < start:  # first_election 0 without a burn-in: month 0 is not simulated
+            m += term
         return m
 
     def _build_hierarchy(self) -> nx.DiGraph:

@@ -68,12 +68,22 @@ def output_table() -> str:
     return "\n".join(rows)
 
 
+def _world(t) -> str:
+    """The world a target is measured in: its overrides, its scheduled changes, its horizon."""
+    parts = [f"{k}={_fmt(v)}" for k, v in t.setting.items()]
+    parts += [f"month {m}: {k}={_fmt(v)}" for m, k, v in t.schedule]
+    if t.horizon:
+        parts.append(f"{t.horizon} months")
+    return "; ".join(parts) or "baseline"
+
+
 def target_table() -> str:
-    rows = ["| target | role | output (kind, months) | value [interval] | meaning | source |", "|---|---|---|---|---|---|"]
+    rows = ["| target | role | output (kind, months) | value [interval] | world | meaning | source |",
+            "|---|---|---|---|---|---|---|"]
     for t in TARGETS.values():
         months = f"{t.window[0]}-{t.window[1]}"
         rows.append(f"| `{t.name}` | {t.role} | `{t.output}` ({t.kind}, {months}) | {_fmt(t.value)} "
-                    f"[{_fmt(t.low)}, {_fmt(t.high)}] | {_cell(t.meaning)} | {_cell(t.source)} |")
+                    f"[{_fmt(t.low)}, {_fmt(t.high)}] | {_cell(_world(t))} | {_cell(t.meaning)} | {_cell(t.source)} |")
     return "\n".join(rows)
 
 

@@ -199,8 +199,14 @@ def test_merger_restructures_posts_and_keeps_agents_consistent():
     m = GovernanceModel(rng=4, horizon=40, communities_per_street=10, schedule=[(12, "merge_rate", 0.7)])
     m.run_for(11)
     before_posts, before_radius = m.posts.n, m.communities.radius.mean()
+    dist, radius, community = m.residents.dist.copy(), m.communities.radius.copy(), m.residents.community.copy()
     m.step()
     assert m.communities.n == 3 and m.communities.units.sum() == 10
+    # areas add up, and each resident's distance scales with her community's radius
+    new = m.residents.community
+    assert np.allclose(m.communities.radius ** 2, [np.sum(radius[np.unique(community[new == c])] ** 2)
+                                                   for c in range(3)])
+    assert np.allclose(m.residents.dist, dist * m.communities.radius[new] / radius[community])
     assert m.posts.n < before_posts
     assert m.communities.radius.mean() > before_radius
     assert set(np.unique(m.residents.community)) == {0, 1, 2}
@@ -239,6 +245,22 @@ def test_hierarchy_and_organisation_graphs():
     assert G.number_of_nodes() == m.n_residents and G.number_of_edges() == m.ties.nnz // 2
     nodes, edges = network_snapshot(m, community=0)
     assert {"resident", "grid", "community", "street_office"} <= set(nodes["kind"])
+    # a community's snapshot shows the organisations tied to it, and no others
+    served = m.links.community[(m.links.community >= 0) & m.organisation_table.active[m.links.org]]
+    c = int(served.min())
+    assert (served > c).any()  # organisations of other communities too
+    tied = {o for o, k in zip(m.links.org.tolist(), m.links.community.tolist()) if k == c}
+    snap_nodes, snap_edges = network_snapshot(m, community=c)
+    orgs = snap_nodes.query("kind == 'social_org'")["node"]
+    assert set(orgs) == {f"o{m.org_agents[o].unique_id}" for o in tied}
+    # each of them is tied (service edges) to exactly the communities of the street it serves
+    for o in tied:
+        served_by = {f"community:{k}" for k in m.links.community[m.links.org == o].tolist() if k >= 0}
+        got = set(snap_edges.query(f"source == 'o{m.org_agents[o].unique_id}'")["target"])
+        assert got == served_by, o
+    # cadres in post in the community, and no others
+    posts = snap_nodes.query("kind in ('cadre', 'grid_worker')")["node"]
+    assert set(posts) == {f"p{i}" for i in np.flatnonzero(m.posts.filled & (m.posts.community == c))}
     assert {"cadre", "grid_worker"} & set(nodes["kind"])
     assert {"social", "hierarchy"} <= set(edges["kind"])
 
@@ -315,3 +337,66 @@ def test_the_processes_run_as_plain_python_with_the_same_result():
     compiled = simulate(params, seed=4, horizon=12, schedule=schedule).summary
     assert plain.keys() == compiled.keys()
     assert all(plain[k] == compiled[k] or (np.isnan(plain[k]) and np.isnan(compiled[k])) for k in plain)
+
+
+def test_the_start_follows_the_documented_draws():
+    """docs/ODD.md §5, reproduced from the run's own streams: Poisson(``so_per_community`` ×
+    communities) organisations with ``org_start_funds``; posts filled at ``initial_fill``, ages
+    and skills uniform in their origin's ranges, tenures ⌊u · 96⌋ months, embeddedness min(0.8, origin's + 0.2 · tenure / 96), burnout of a
+    new hire, dispatched terms ⌈u · ``dispatch_term``⌉ part-way through."""
+    from model.rng import make_streams
+
+    m = GovernanceModel(rng=17, horizon=1, burn_in=0, communities_per_street=6, so_per_community=2.0,
+                        initial_fill=0.7, dispatch_term=24)
+    streams = make_streams(17)
+    assert int(m.organisation_table.active.sum()) == int(streams["organisations"].poisson(2.0 * 6))
+    assert np.all(m.organisation_table.funds[m.organisation_table.active] == m.p["org_start_funds"])
+    po = m.posts
+    u = streams["cadres"].random((6, po.n))
+    filled = u[1] < 0.7
+    assert np.array_equal(po.filled, filled)
+    assert np.array_equal(po.tenure, np.where(filled, np.floor(u[4] * T.START_TENURE_MAX), 0.0))
+    o = np.maximum(po.origin, 0)
+    for col, table, row in (("age", T.ORIGIN_AGE, 2), ("skill", T.ORIGIN_SKILL, 3)):
+        lo, hi = table[o, 0], table[o, 1]
+        assert np.allclose(getattr(po, col), np.where(filled, lo + u[row] * (hi - lo), 0.0), rtol=0, atol=1e-12), col
+    embed = np.minimum(T.EMBED_CEILING, T.ORIGIN_EMBED[o] + 0.2 * po.tenure / T.START_TENURE_MAX)
+    assert np.allclose(po.embed, np.where(filled, embed, 0.0))
+    assert np.all(po.burnout == np.where(filled, T.HIRE_BURNOUT, 0.0))
+    dispatched = filled & (po.origin == T.DISPATCHED)
+    assert dispatched.any()
+    assert np.array_equal(po.term_left, np.where(dispatched, np.ceil(u[5] * 24), 0.0))
+
+
+def test_the_recorder_grows_when_a_model_runs_past_its_horizon():
+    """``step()`` past the horizon keeps recording (the rows grow), month after month."""
+    m = GovernanceModel(rng=1, horizon=2, agent_data=False, communities_per_street=2, residents_per_community=100)
+    m.run_for(9)
+    months = m.datacollector.get_model_vars_dataframe()["month"]
+    assert months.tolist() == list(range(10))
+    assert np.isfinite(m.recorder.arrays()["participation_rate"]).all()
+
+
+def test_cross_grid_and_cross_community_ties_come_at_their_rates():
+    """Each resident draws Poisson(``cross_community_ties`` / 2) ties to residents anywhere in
+    her street and Poisson(``cross_grid_ties`` / 2) to residents anywhere in her community; the
+    ring, rewired and household ties stay in her grid. So the ties between communities number
+    Σ_i λ_cc/2 · (1 − her community's share of the street), and those between grids of one
+    community Σ_i (λ_cg/2 + λ_cc/2 · her community's share of the street) · (1 − her grid's share
+    of the community), on average; each count sits within 4 Poisson standard errors of its
+    expectation (duplicate ties, merged, are a few in ten thousand)."""
+    m = GovernanceModel(rng=83, horizon=1, burn_in=0, communities_per_street=10, residents_per_community=300,
+                        cross_community_ties=2.0, cross_grid_ties=3.0, grid_households=50, community_size_cv=0.0,
+                        mech_homophily=False)
+    r, com = m.residents, m.communities
+    A = m.ties.tocoo()
+    upper = A.row < A.col
+    a, b = A.row[upper], A.col[upper]
+    across = int((r.community[a] != r.community[b]).sum())
+    expected = (1.0 * (1 - com.size[r.community] / com.size.sum())).sum()
+    assert abs(across - expected) < 4 * np.sqrt(expected), (across, expected)
+    grids = int(((r.community[a] == r.community[b]) & (r.grid[a] != r.grid[b])).sum())
+    grid_size, own = np.bincount(r.grid)[r.grid], com.size[r.community]
+    # cross-grid draws, and the street-wide draws that land in another grid of her own community
+    expected = ((1.5 + 1.0 * own / com.size.sum()) * (1 - grid_size / own)).sum()
+    assert abs(grids - expected) < 4 * np.sqrt(expected), (grids, expected)

@@ -76,3 +76,10 @@ def test_nothing_points_outside_the_repository():
     for path in [*ROOT.glob("model/*.py"), *ROOT.glob("docs/*.md"), *ROOT.glob("scenarios/*.toml"), ROOT / "README.md"]:
         text = path.read_text(encoding="utf-8")
         assert "../shared" not in text and "DIGEST" not in text, path
+
+
+def test_lever_map_in_testing_md_is_the_map_of_the_tests():
+    """docs/TESTING.md shows LEVER_TESTS as it is (tools/gen_lever_map.py writes it)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_lever_map.py"), "--check"], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr

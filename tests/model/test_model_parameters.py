@@ -25,6 +25,9 @@ def test_every_parameter_is_fully_declared():
 def test_defaults_resolve_to_themselves():
     assert resolve({}) == defaults()
     assert set().union(*(names(k) for k in KINDS)) == set(REGISTRY)
+    assert names() == list(REGISTRY) and all(REGISTRY[n].kind == "policy" for n in names("policy"))
+    with pytest.raises(ValueError, match="kind 'levers' is not one of"):
+        names("levers")
 
 
 def test_unknown_name_suggests_close_names():

@@ -25,6 +25,23 @@ def test_a_table_refuses_undeclared_columns_and_wrong_shapes():
     assert t.needs.shape == (4, 5)
 
 
+def test_every_change_of_shape_or_column_moves_the_version():
+    """The model collects the arrays it hands to the compiled processes again only when a
+    table's version moved (``GovernanceModel._state_args``): each replace, take, append and
+    column assignment moves it."""
+    t = Table("posts", POSTS, 3)
+    seen = [t.version]
+    t.tenure = np.ones(3)
+    seen.append(t.version)
+    t.take(np.array([0, 2]))
+    seen.append(t.version)
+    t.append(4)
+    seen.append(t.version)
+    t.replace(5)
+    seen.append(t.version)
+    assert all(b > a for a, b in zip(seen, seen[1:])), seen
+
+
 def test_take_and_append_resize_every_column():
     t = Table("posts", POSTS, 3)
     t.tenure = np.array([1.0, 2.0, 3.0])

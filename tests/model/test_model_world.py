@@ -1,0 +1,196 @@
+"""The world at the start and after restructuring (docs/ODD.md §5, §7.8): its distributions
+against their parameters, the post layout against its rules, a merger's accounting, and the
+end-of-run summary rules. Distribution checks pool enough residents or communities that the
+correct model sits within 4 standard errors (z centred on 0); layouts and accounts are exact."""
+
+import numpy as np
+import pytest
+
+from model import tables as T
+from model.model import GovernanceModel
+from model.outputs import OUTPUTS
+from model.run import summarise
+
+
+def z(observed, expected, se):
+    return abs(observed - expected) / se
+
+
+def test_communities_and_residents_follow_their_parameters():
+    """Community sizes lognormal around ``residents_per_community`` with coefficient of
+    variation ``community_size_cv``; round(``urban_share`` × C) urban; radius 0.6-1.4 × the
+    type's mean; floor area lognormal around the type's mean; households 1 + Poisson(size − 1)
+    by type; ages by ``youth_share`` and ``elderly_share``; distances uniform in the service disc
+    (mean ⅔ R)."""
+    p = dict(n_streets=4, communities_per_street=25, residents_per_community=200, community_size_cv=0.4,
+             urban_share=0.3, household_size_rural=4.0, household_size_urban=2.0, youth_share=0.25,
+             elderly_share=0.35, service_radius_rural=3.0, service_radius_urban=1.0, facility_area_mean_rural=250.0,
+             facility_area_mean_urban=700.0, burn_in=0, mech_outmigration=False)
+    m = GovernanceModel(rng=61, horizon=1, **p)
+    com, r = m.communities, m.residents
+    C = com.n
+    assert com.urban.sum() == round(0.3 * C)
+    size = com.size.astype(float)
+    assert z(size.mean(), 200, 200 * 0.4 / np.sqrt(C)) < 4
+    assert z(size.std() / size.mean(), 0.4, 0.4 / np.sqrt(2 * C) * 1.5) < 4
+    mean_r = np.where(com.urban, 1.0, 3.0)
+    assert np.all((com.radius >= 0.6 * mean_r) & (com.radius <= 1.4 * mean_r))
+    assert z((com.radius / mean_r).mean(), 1.0, 0.8 / np.sqrt(12) / np.sqrt(C)) < 4
+    area = np.where(com.urban, 700.0, 250.0)
+    ratio = com.facility / area
+    assert z(ratio.mean(), 1.0, ratio.std() / np.sqrt(C)) < 4
+    for urban, hs in ((True, 2.0), (False, 4.0)):
+        members = com.urban[r.community] == urban
+        households = len(np.unique(r.household[members]))
+        assert abs(members.sum() / households - hs) < 0.1, urban  # Poisson error ≈ 0.02 at 2,000+ households
+    N = r.n
+    for g, share in ((T.YOUTH, 0.25), (T.ELDERLY, 0.35)):
+        assert z((r.age_group == g).mean(), share, np.sqrt(share * (1 - share) / N)) < 4, g
+    rel = r.dist / com.radius[r.community]
+    assert rel.max() <= 1 and z(rel.mean(), 2 / 3, np.sqrt(1 / 2 - 4 / 9) / np.sqrt(N)) < 4
+
+
+def test_residents_start_with_their_attributes_distributions():
+    """Needs by age group (``NEED_PROB``), digital access by age group, registration by
+    community type (``migrant_share_*``), backbones at ``activist_share`` weighted by age (none
+    young), volunteers at ``initial_volunteers``, stake Beta by age group, trust, satisfaction
+    and belonging Beta(5, 5): pooled over 6,000 residents, each share within 4 binomial
+    standard errors, each mean within 4 standard errors."""
+    p = dict(communities_per_street=10, residents_per_community=600, urban_share=0.5, migrant_share_urban=0.4,
+             migrant_share_rural=0.1, activist_share=0.1, initial_volunteers=0.2, burn_in=0)
+    m = GovernanceModel(rng=67, horizon=1, **p)
+    r, com = m.residents, m.communities
+
+    def share_ok(flags, p_):
+        n = len(flags)
+        return z(flags.mean(), p_, np.sqrt(p_ * (1 - p_) / n) if 0 < p_ < 1 else 1e-12) < 4
+
+    for g in range(3):
+        a = r.age_group == g
+        for k in range(T.N_SERVICES):
+            assert share_ok(r.needs[a, k], T.NEED_PROB[g, k]), (g, k)
+        assert share_ok(r.digital[a], T.DIGITAL_ACCESS[g]), g
+        alpha, beta = T.STAKE_BETA[g]
+        mean, var = alpha / (alpha + beta), alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1))
+        assert z(r.stake[a].mean(), mean, np.sqrt(var / a.sum())) < 4, g
+    urban = com.urban[r.community]
+    assert share_ok(r.migrant[urban], 0.4) and share_ok(r.migrant[~urban], 0.1)
+    weight = np.asarray(T.ACTIVIST_AGE_WEIGHT)[r.age_group]
+    for g in range(3):
+        a = r.age_group == g
+        assert share_ok(r.activist[a], 0.1 * T.ACTIVIST_AGE_WEIGHT[g] / weight.mean()), g
+    assert share_ok(r.volunteer, 0.2)
+    for col in ("trust", "satisfaction", "belonging"):
+        x = getattr(r, col)
+        assert z(x.mean(), 0.5, np.sqrt(0.25 / 11 / r.n)) < 4, col
+    assert (r.expectation == T.INITIAL_EXPECTATION).all()
+    assert z(r.disposition.std(), m.p["disposition_sd"], m.p["disposition_sd"] / np.sqrt(2 * r.n)) < 4
+
+
+def test_posts_are_laid_out_by_the_rules():
+    """Committee posts: ⌊``committee_posts``⌋ per community, the rounded remainder to the largest
+    communities; secretary, director, min(``deputies_per_committee``, k − 2) deputies, members;
+    ``staff_per_community`` (rural) or ``staff_per_community_urban`` staff; one grid worker per
+    grid; the outside wage of the community's type; pay on the scale."""
+    p = dict(communities_per_street=7, urban_share=0.43, residents_per_community=400, committee_posts=6.4,
+             deputies_per_committee=2, staff_per_community=2, staff_per_community_urban=5, grid_households=60,
+             burn_in=0, outside_wage_rural=2000.0, outside_wage_urban=5000.0)
+    m = GovernanceModel(rng=71, horizon=1, **p)
+    po, com = m.posts, m.communities
+    committee = np.isin(po.role, T.COMMITTEE_ROLES)
+    per = np.bincount(po.community[committee], minlength=com.n)
+    extra = round(0.4 * com.n)
+    largest = np.argsort(-com.size, kind="stable")[:extra]
+    assert np.array_equal(per, 6 + np.isin(np.arange(com.n), largest))
+    for c in range(com.n):
+        roles = po.role[po.community == c]
+        count = np.bincount(roles, minlength=T.N_ROLES)
+        k = per[c]
+        assert count[T.SECRETARY] == count[T.DIRECTOR] == 1 and count[T.DEPUTY] == min(2, k - 2)
+        assert count[T.MEMBER] == k - 2 - min(2, k - 2)
+        assert count[T.STAFF] == (5 if com.urban[c] else 2)
+        assert count[T.GRID_WORKER] == (m.grids.community == c).sum() >= 1
+    assert np.array_equal(m.derived()["outside"], np.where(com.urban[po.community], 5000.0, 2000.0))
+
+
+def test_a_merger_keeps_the_money_the_most_skilled_cadres_and_the_ties():
+    """A merger adds the accounts, the approval pipelines and the residents of the merged
+    communities; in each new community the most skilled cadres of each role keep the posts of
+    that role and the rest are cut (counted as separations this month); an organisation's two
+    ties to one new community join."""
+    m = GovernanceModel(rng=73, horizon=14, communities_per_street=6, residents_per_community=150, so_per_community=3.0,
+                        purchase_share=0.5, budget_regime="stable",
+                        schedule=[(12, "merge_rate", 0.5)])
+    m.run_for(11)
+    m.run_months(1)  # month 12's processes; its end (apply_policies) merges
+    com, po = m.communities, m.posts
+    balance, pipeline, present = com.balance.sum(), com.pipeline.sum(), com.present.sum()
+    coverage = np.bincount(np.arange(com.n) // 2, weights=com.coverage * com.present) / np.maximum(
+        np.bincount(np.arange(com.n) // 2, weights=com.present), 1)
+    skill = {(int(c), int(r_)): sorted(po.skill[po.filled & (po.community == c) & (po.role == r_)].tolist(),
+                                      reverse=True) for c in range(com.n) for r_ in range(T.N_ROLES)}
+    filled_before = int(po.filled.sum())
+    hist_before = m.hist[0].copy()
+    paid_before = np.bincount(m.links.org, weights=m.links.paid * (m.links.community >= 0),
+                              minlength=m.organisation_table.n)
+    m.apply_policies()
+    new = m.communities
+    assert new.n == 3 and new.balance.sum() == pytest.approx(balance) and new.pipeline.sum() == pytest.approx(pipeline)
+    assert np.allclose(new.coverage, coverage)  # last month's coverage, weighted by residents
+    assert new.present.sum() == present
+    # new community c holds the old communities 2c and 2c + 1
+    for c in range(3):
+        for role in range(T.N_ROLES):
+            kept = sorted(m.posts.skill[m.posts.filled & (m.posts.community == c) & (m.posts.role == role)].tolist(),
+                          reverse=True)
+            pool = sorted(skill[(2 * c, role)] + skill[(2 * c + 1, role)], reverse=True)
+            assert kept == pool[:len(kept)], (c, role)
+            slots = int(((m.posts.community == c) & (m.posts.role == role)).sum())
+            assert len(kept) == min(slots, len(pool)), (c, role)
+    cut = filled_before - int(m.posts.filled.sum())
+    assert cut > 0 and m.hist[0].sum() - hist_before.sum() == cut
+    links = m.links
+    used = (links.community >= 0) & m.organisation_table.active[links.org]
+    # each organisation's recent payments are kept, ties to one new community joined into one
+    assert np.allclose(np.bincount(links.org, weights=links.paid * (links.community >= 0),
+                                   minlength=m.organisation_table.n), paid_before)
+    assert (paid_before > 0).any()
+    pairs = links.community.reshape(-1, 2)
+    assert not np.any((pairs[:, 0] >= 0) & (pairs[:, 0] == pairs[:, 1]))
+    assert used.any()
+
+
+def test_the_summary_follows_each_outputs_rule(monkeypatch):
+    """``last``: the final month; ``mean12``: the mean of the final 12 months; ``mean``: the mean
+    of months 1..horizon (month 0 is the initial state); a one-month series gives its value."""
+    series = {name: np.arange(30, dtype=float) ** 2 for name in OUTPUTS}
+    out = summarise(series)
+    for name, o in OUTPUTS.items():
+        want = {"last": 29.0 ** 2, "mean12": np.mean(np.arange(18, 30) ** 2.0),
+                "mean": np.mean(np.arange(1, 30) ** 2.0)}[o.summary]
+        assert out[name] == pytest.approx(want), name
+    assert {o.summary for o in OUTPUTS.values()} == {"last", "mean12"}  # the rules outputs use today
+    twelve = summarise({name: np.arange(12, dtype=float) for name in OUTPUTS})  # months 0-11: month 0 is no month
+    assert all(v == pytest.approx(11.0 if OUTPUTS[k].summary == "last" else 6.0) for k, v in twelve.items())
+    short = summarise({name: np.array([3.0, 5.0, 7.0]) for name in OUTPUTS})
+    assert all(v == pytest.approx({"last": 7.0, "mean12": 6.0}[OUTPUTS[k].summary]) for k, v in short.items())
+    assert summarise({name: np.array([4.0]) for name in OUTPUTS}) == {name: 4.0 for name in OUTPUTS}
+    # the third rule, which no output uses today, on a declared output of its own
+    import model.run as run
+    from model.outputs import Output
+
+    monkeypatch.setattr(run, "OUTPUTS", {"x": Output("x", "x", "share", "x", "none", 0.01, summary="mean")})
+    assert run.summarise({"x": np.arange(30, dtype=float) ** 2}) == {"x": pytest.approx(np.mean(np.arange(1, 30) ** 2.0))}
+
+
+def test_a_second_merger_gives_the_remainder_to_the_streets_with_most_communities():
+    """Each street keeps ⌊its communities × target / all⌋ (at least one); the communities left
+    over by the rounding go to the streets with the most communities. Three streets of seven:
+    a 50 % merger leaves 4 + 3 + 3 (the first street takes the one left over), a 70 % merger of
+    the original 21 then leaves 3 + 2 + 1."""
+    m = GovernanceModel(rng=79, horizon=4, n_streets=3, communities_per_street=7, residents_per_community=60,
+                        burn_in=0, schedule=[(1, "merge_rate", 0.5), (2, "merge_rate", 0.7)])
+    m.run_for(1)
+    assert np.bincount(m.communities.street).tolist() == [4, 3, 3]
+    m.run_for(1)
+    assert np.bincount(m.communities.street).tolist() == [3, 2, 1]
