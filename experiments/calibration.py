@@ -494,7 +494,8 @@ class _Run:
     def _read(self, prefix: str, offset: int, n: int, which: str) -> list[dict[str, float]]:
         from .store import Store
 
-        wanted = [t for w in self.spec[which].values() for t in w["targets"]]
+        in_worlds = {t for w in self.spec[which].values() for t in w["targets"]}
+        wanted = [t["name"] for t in self.spec["targets"] if t["name"] in in_worlds]
         pattern = prefix.replace("_", "\\_").replace("%", "\\%") + "%"
         with Store(self.store, read_only=True) as st, st.connection() as con:
             rows = con.execute(
@@ -563,7 +564,7 @@ def _abc(problem: Problem, spec: Mapping[str, Any], sampler: EngineSampler, reco
         logging.getLogger(name).setLevel(logging.WARNING)
     prior = pyabc.Distribution(**{p: pyabc.RV("uniform", lo, hi - lo) for p, (lo, hi) in problem.priors().items()})
     scales = spec["scales"]
-    distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / v for k, v in scales.items()})
+    distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / scales[k] for k in spec["calibration_targets"]})
     s = spec["settings"]
     eps = (pyabc.ListEpsilon(s["epsilons"]) if s["epsilons"] is not None else
            pyabc.QuantileEpsilon(initial_epsilon=math.inf, alpha=s["alpha"]))
@@ -585,7 +586,7 @@ def _run(store: str, experiment_id: str, spec: Mapping[str, Any], *, executor: A
         recorder = _RecordingModel(spec["calibration_targets"])
         sampler = EngineSampler(recorder, run.proposals, seed=int(spec["seed"]), say=say)
         abc = _abc(problem, spec, sampler, recorder)
-        history = abc.new("sqlite://", dict(spec["observed"]))
+        history = abc.new("sqlite://", {k: float(spec["observed"][k]) for k in spec["calibration_targets"]})
         orig = sampler.sample
 
         def sample_and_mirror(make_sample, n, simulate_one, t, max_eval):
@@ -670,12 +671,15 @@ def calibrate(store: str, *, targets: TargetSet | str | None = None, parameters:
     at once, an interrupted one continues where it stopped.
     """
     from .engine import experiment_id_for
-    from .store import Store, now_utc
+    from .store import Store, dumps, now_utc
 
     problem = make_problem(targets, parameters, observed=observed)
     spec = build_spec(problem, name=name, particles=particles, generations=generations, until_eps=until_eps,
                       epsilons=epsilons, alpha=alpha, replicates=replicates, seed=seed, min_acceptance=min_acceptance,
                       max_simulations=max_simulations, predictive_draws=predictive_draws, extra=spec_extra)
+    # the spec as the store gives it back (keys sorted): a first run and a resumed one see the
+    # statistics in one order, so even the last bit of every distance agrees
+    spec = json.loads(dumps(spec))
     code = _code_sha()
     eid = experiment_id_for(f"calibration-{name}", spec, code)
     st = Store(store, hold=False)
