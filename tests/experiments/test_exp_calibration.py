@@ -268,3 +268,57 @@ def test_kill_9_then_the_same_command_gives_the_uninterrupted_posterior(tmp_path
     assert table(store, "SELECT count(*) FROM runs")[0][0] == total
     assert table(store, "SELECT status FROM experiments")[0][0] == "done"
     assert table(store, "SELECT name, generation FROM posteriors") == table(ref, "SELECT name, generation FROM posteriors")
+
+
+# ---------------------------------------------------------------------------- reports from the store
+def test_the_calibration_report_shows_posterior_identification_and_predictive_checks(reference, tmp_path):
+    from analysis.report import write_report
+
+    store, eid = reference
+    html = write_report(str(store), eid, tmp_path / "rep", formats=["png"])
+    md = (tmp_path / "rep" / "report.md").read_text()
+    for heading in ("## Method", "## Generations", "## Posterior", "### Identification",
+                    "## Posterior predictive checks (calibration targets)", "Appendix: provenance"):
+        assert heading in md, heading
+    assert "cost_youth" in md and "sd ratio" in md and "Figure in 90% PPI" in md
+    figs = {p.stem for p in (tmp_path / "rep" / "figures").glob("*.png")}
+    assert figs == {"calibration_marginals", "calibration_pairs", "calibration_predictive"}
+    assert html.exists()
+
+
+def test_sbc_runs_truths_from_the_prior_and_reports_coverage(tmp_path):
+    from analysis.calibration import sbc_table, sbc_test
+    from analysis.report import write_report
+    from experiments.sbc import run_sbc
+
+    store = tmp_path / "sbc.duckdb"
+    eid = run_sbc(str(store), truths=3, particles=16, epsilons=[6.0, 3.0, 2.0], executor="inprocess",
+                  progress=False, say=lambda m: None)
+    kinds = table(store, "SELECT kind, count(*) FROM experiments GROUP BY 1 ORDER BY 1")
+    assert kinds == [("calibration", 3), ("sbc", 1)]
+    con = duckdb.connect(str(store), read_only=True)
+    t = sbc_table(con, eid)
+    con.close()
+    assert len(t) == 6 and set(t["parameter"]) == {"cost_youth", "vote_base"}
+    assert ((t["low"] <= t["high"]) & t["rank"].between(0, 1)).all()
+    assert (t["final_epsilon"] == 2.0).all()  # each calibration followed the schedule to its last ε
+    assert sbc_test(t)["truths"].tolist() == [3, 3, 6]
+    write_report(str(store), eid, tmp_path / "rep", formats=["png"])
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "## Coverage" in md and "exact binomial" in md and "Wilkinson 2013" in md
+    # the same command again is complete
+    assert run_sbc(str(store), truths=3, particles=16, epsilons=[6.0, 3.0, 2.0], executor="inprocess",
+                   progress=False, say=lambda m: None) == eid
+
+
+def test_a_comparison_under_the_posterior_reports_effects_with_their_variance_shares(reference, tmp_path):
+    from analysis.report import write_report
+
+    store, _ = reference
+    eid = run_scenarios(str(store), ["baseline", "pay_raise"], posterior="default", draws=4, replicates_per_draw=2,
+                        horizon=30, executor="inprocess", progress=False, timeseries_every=0, snapshots=False)
+    write_report(str(store), eid, tmp_path / "rep", formats=["png"])
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "## Reform effects under parameter uncertainty" in md and "Share: parameters" in md
+    assert "4 draws × 2 replicates" in md
+    assert (tmp_path / "rep" / "figures" / "effects_uncertainty.png").exists()
