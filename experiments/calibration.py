@@ -334,7 +334,9 @@ def _pyabc_version() -> str:
             from None
 
 
-def _parameter_records(names: Sequence[str]) -> list[dict[str, Any]]:
+def _parameter_records(names: Sequence[str], fitted_to: Sequence[str]) -> list[dict[str, Any]]:
+    """Each calibrated parameter: its prior, default, and the targets it is fitted to (all the
+    calibration targets, jointly) next to those its default was fitted to by hand."""
     from model.parameters import REGISTRY
 
     out = []
@@ -342,7 +344,7 @@ def _parameter_records(names: Sequence[str]) -> list[dict[str, Any]]:
         p = REGISTRY[n]
         out.append({"name": n, "low": float(p.sa_bounds[0]), "high": float(p.sa_bounds[1]), "default": p.default,
                     "unit": p.unit, "meaning": p.meaning, "prior": "uniform", "prior_source": p.sa_source,
-                    "hand_fitted_to": p.calibrated})
+                    "fitted_to": list(fitted_to), "hand_fitted_to": p.calibrated})
     return out
 
 
@@ -386,7 +388,8 @@ def build_spec(problem: Problem, *, name: str, particles: int, generations: int 
         "targets_source": {"source": ts.source, "sha256": ts.sha256, "description": ts.description},
         "targets": ts.records(), "calibration_targets": [t.name for t in problem.calibration_targets],
         "observed": problem.observed, "scales": problem.scales(),
-        "parameter_names": list(problem.parameters), "parameters": _parameter_records(problem.parameters),
+        "parameter_names": list(problem.parameters),
+        "parameters": _parameter_records(problem.parameters, [t.name for t in problem.calibration_targets]),
         "held": list(problem.held),
         "settings": {"particles": int(particles), "generations": generations,
                      "until_eps": None if until_eps is None else float(until_eps),
