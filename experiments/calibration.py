@@ -69,10 +69,10 @@ CALIBRATION_KIND = "calibration"
 WORLD_TARGET = "experiments.targets:measure_world"
 DEFAULT_NAME = "default"
 DEFAULT_SEED = 20261125
-DEFAULT_PARTICLES = 200
-DEFAULT_GENERATIONS = 6
+DEFAULT_PARTICLES = 100
+DEFAULT_GENERATIONS = 8
 DEFAULT_ALPHA = 0.5
-DEFAULT_MIN_ACCEPTANCE = 0.02
+DEFAULT_MIN_ACCEPTANCE = 0.05
 DEFAULT_PREDICTIVE_DRAWS = 100
 MAX_GENERATIONS = 30  # a cap for --until-eps
 #: seed streams below the calibration seed: (stream, index) → SeedSequence(seed, spawn_key=(stream, index))
@@ -609,6 +609,8 @@ def _run(store: str, experiment_id: str, spec: Mapping[str, Any], *, executor: A
                     max_total_nr_simulations=s["max_simulations"] or np.inf)
         run.mirror(history, sampler)
         final = int(history.max_t)
+        stopped = _why_stopped(history, sampler, s, gens, final)
+        say(f"stopped: {stopped}")
         if final < 0:
             raise CalibrationError(f"calibration {experiment_id}: not even the first generation was accepted "
                                    f"(acceptance below {s['min_acceptance']:.0%}); widen the targets' intervals or "
@@ -629,7 +631,7 @@ def _run(store: str, experiment_id: str, spec: Mapping[str, Any], *, executor: A
     manifest = dict(exp["manifest"])
     gens_done = st.generations(experiment_id)
     manifest.update(finished=now_utc().isoformat(), final_generation=final, generations=len(gens_done),
-                    last_session_seconds=round(time.time() - t0, 1))
+                    last_session_seconds=round(time.time() - t0, 1), stopped=stopped)
     with st.connection() as con:
         sims = con.execute("SELECT sum(simulations), sum(proposals) FROM calibration_generations "
                            "WHERE experiment_id = ?", [experiment_id]).fetchone()
@@ -642,6 +644,26 @@ def _run(store: str, experiment_id: str, spec: Mapping[str, Any], *, executor: A
         before = st.save_posterior(save_as, experiment_id, final, int(s["particles"]))
         say(f"posterior saved as {save_as!r} (generation {final} of {experiment_id})"
             + (f"; it was {before}" if before else ""))
+
+
+def _why_stopped(history: Any, sampler: EngineSampler, s: Mapping[str, Any], gens: int, final: int) -> str:
+    """Why pyabc stopped, in words (for the log and the manifest)."""
+    last = max(sampler.log) if sampler.log else final
+    if last > final:
+        info = sampler.log[last]
+        return (f"generation {last} would have accepted fewer than {s['particles']} particles within "
+                f"{info.proposals} proposals (acceptance below {s['min_acceptance']:.0%}); it is not kept, the "
+                f"posterior is generation {final}")
+    eps = float(history.get_all_populations().set_index("t").loc[final, "epsilon"]) if final >= 0 else math.inf
+    if s["until_eps"] is not None and eps <= s["until_eps"]:
+        return f"ε = {eps:.4g} ≤ {s['until_eps']:g} at generation {final}"
+    if final + 1 >= gens:
+        return f"{final + 1} generations done (ε = {eps:.4g})"
+    info = sampler.log.get(final)
+    if info and info.evaluations and info.accepted / info.evaluations < s["min_acceptance"]:
+        return (f"the acceptance rate of generation {final} ({info.accepted / info.evaluations:.1%}) fell below "
+                f"{s['min_acceptance']:.0%}")
+    return f"the limit of {s['max_simulations']} proposals was reached at generation {final}"
 
 
 def _prior_draws(problem: Problem, n: int, seed: int) -> Any:
@@ -665,7 +687,7 @@ def calibrate(store: str, *, targets: TargetSet | str | None = None, parameters:
 
     ``targets``: a :class:`~experiments.targets.TargetSet`, a targets file, or ``None`` for the
     project's table; ``parameters``: names (default: those hand-fitted to the targets, with a
-    prior range). Stops after ``generations`` (default 6 unless ``until_eps`` or ``epsilons``
+    prior range). Stops after ``generations`` (default 8 unless ``until_eps`` or ``epsilons``
     say otherwise), once ε ≤ ``until_eps``, after an explicit ε schedule ``epsilons``, or when
     the acceptance rate falls below ``min_acceptance`` (that generation is not kept). Each
     proposal runs ``replicates`` seeds per world. ``save`` names the posterior ``name`` in the

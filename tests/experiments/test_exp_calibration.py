@@ -322,3 +322,18 @@ def test_a_comparison_under_the_posterior_reports_effects_with_their_variance_sh
     assert "## Reform effects under parameter uncertainty" in md and "Share: parameters" in md
     assert "4 draws × 2 replicates" in md
     assert (tmp_path / "rep" / "figures" / "effects_uncertainty.png").exists()
+
+
+def test_robustness_futures_can_come_from_a_posterior(reference):
+    from experiments.futures import FuturesError, make_provider
+
+    store, eid = reference
+    prov = make_provider("posterior:default", n=5, seed=4, store=str(store))
+    f = prov.futures()
+    assert list(f.columns) == ["cost_youth", "vote_base"] and len(f) == 5
+    assert prov.describe()["experiment_id"] == eid
+    assert f.equals(make_provider("posterior:default", n=5, seed=4, store=str(store)).futures())
+    import pytest as _pt
+
+    with _pt.raises(FuturesError, match="no posterior named 'other'"):
+        make_provider("posterior:other", n=5, seed=4, store=str(store)).futures()
