@@ -312,16 +312,19 @@ def _key(params: Mapping[str, Any]) -> tuple:
 
 # ---------------------------------------------------------------------------- the experiment
 def _code_sha() -> str:
-    """sha256 of what the calibration's results depend on: the model package, the world
-    measurement and this module, and the pyabc version."""
-    from pathlib import Path
+    """sha256 of what a calibration's results depend on: the model package, the source of the
+    code that measures worlds, proposes, runs and weighs (not of messages, options or the
+    CLI), and the pyabc version — results of other code get a new experiment id."""
+    import inspect
 
-    from .engine import code_fingerprint
+    from . import targets
+    from .engine import code_fingerprint, future_seeds, plan_tasks, run_batch
 
     h = hashlib.sha256(code_fingerprint("model.run:simulate").encode())
-    here = Path(__file__).resolve().parent
-    for f in ("targets.py", "calibration.py"):
-        h.update((here / f).read_bytes())
+    for obj in (targets.measure_world, targets.worlds, plan_tasks, future_seeds, run_batch, _seeds, _RecordingModel,
+                EngineSampler, build_spec, problem_from_spec, _abc, _Run.run_points, _Run._read, _Run.proposals,
+                draw_posterior, _prior_draws):
+        h.update(inspect.getsource(obj).encode())
     h.update(_pyabc_version().encode())
     return h.hexdigest()
 

@@ -266,14 +266,14 @@ def load_targets(path: str | Path | None = None) -> TargetSet:
 
 
 # ---------------------------------------------------------------------------- parameters and priors
-def check_parameters(names: Iterable[str], *, file: str = "--parameters", key: str = "") -> list[str]:
+def check_parameters(names: Iterable[str], *, file: str = "command line", key: str = "--parameters") -> list[str]:
     """``names`` if each is a float parameter of the registry with a declared SA range (its
     prior); else :class:`TargetsFileError` naming the first that is not."""
     from model.parameters import REGISTRY
 
     out: list[str] = []
     for i, name in enumerate(names):
-        k = f"{key}[{i}]" if key else ""
+        k = f"{key}[{i}]"
         if name not in REGISTRY:
             close = difflib.get_close_matches(str(name)[:200], REGISTRY, n=3)
             hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
