@@ -40,7 +40,7 @@ def _figs(figset, names: list[str]) -> list:
 
 def blocks(con, info: dict, runs: pd.DataFrame, figset) -> list:
     """Blocks of a calibration or SBC experiment's report."""
-    from analysis.report import H, P
+    from analysis.report import H
 
     head = [H(1, f"govsim {info['kind']} — {info.get('name') or info['experiment_id']}")]
     if info["kind"] == "sbc":

@@ -548,7 +548,8 @@ class _Run:
                    "simulations": int(row.samples), "acceptance_rate": len(particles) / max(int(row.samples), 1),
                    "ess": float(effective_sample_size(w)), "proposals": info.proposals if info else None,
                    "batches": info.batches if info else None, "seed": info.seed if info else None,
-                   "started": _ts(info.started) if info else None, "finished": _ts(info.finished) if info else now_utc(),
+                   "started": _ts(info.started) if info else None,
+                   "finished": _ts(info.finished) if info else now_utc(),
                    "seconds": (info.finished - info.started) if info else None}
             st.write_generation(self.experiment_id, gen, particles)
             if info:
@@ -878,15 +879,19 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
                    help=f"stop once ε ≤ E (at most {MAX_GENERATIONS} generations)")
     g.add_argument("--epsilons", default=None, metavar="E0,E1,…", help="an explicit, non-increasing ε schedule")
     p.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, metavar="Q",
-                   help=f"ε of the next generation = this quantile of the last one's distances (default {DEFAULT_ALPHA})")
+                   help="ε of the next generation = this quantile of the last one's distances "
+                        f"(default {DEFAULT_ALPHA})")
     p.add_argument("--replicates", type=int, default=1, metavar="R", help="seeds per proposal and world (default 1)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S", help=f"calibration seed (default {DEFAULT_SEED})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                   help=f"calibration seed (default {DEFAULT_SEED})")
     p.add_argument("--name", default=DEFAULT_NAME, help=f"the posterior's name in the store (default {DEFAULT_NAME!r})")
     p.add_argument("--min-acceptance", type=float, default=DEFAULT_MIN_ACCEPTANCE, metavar="RATE",
-                   help=f"stop when a generation's acceptance rate would fall below RATE (default {DEFAULT_MIN_ACCEPTANCE})")
+                   help="stop when a generation's acceptance rate would fall below RATE "
+                        f"(default {DEFAULT_MIN_ACCEPTANCE})")
     p.add_argument("--max-simulations", type=int, default=None, metavar="N", help="stop after N proposals in all")
     p.add_argument("--draws", type=int, default=DEFAULT_PREDICTIVE_DRAWS, metavar="D",
-                   help=f"posterior (and prior) draws of the predictive checks (default {DEFAULT_PREDICTIVE_DRAWS}; 0: none)")
+                   help="posterior (and prior) draws of the predictive checks "
+                        f"(default {DEFAULT_PREDICTIVE_DRAWS}; 0: none)")
     p.add_argument("--resume", default=None, metavar="ID", help="continue the calibration with this id (or prefix)")
     _store_opt(p)
     _exec_opts(p)

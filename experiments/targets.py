@@ -185,7 +185,8 @@ def _target(fname: str, i: int, raw: Any) -> Any:
                                    f"{hint}{', '.join(TARGET_KEYS)}")
     missing = [k for k in REQUIRED if k not in raw]
     if missing:
-        raise TargetsFileError(fname, f"{at}.{missing[0]}", _MISSING, "missing", f"every target has {', '.join(REQUIRED)}")
+        raise TargetsFileError(fname, f"{at}.{missing[0]}", _MISSING, "missing",
+                               f"every target has {', '.join(REQUIRED)}")
     fields: dict[str, Any] = {k: _text(fname, f"{at}.{k}", raw[k]) for k in ("name", "output", "role", "source",
                                                                           "meaning")}
     at = f"target[{i}] ({fields['name']})" if spelling.key(fields["name"]) == fields["name"] else at
@@ -201,7 +202,8 @@ def _target(fname: str, i: int, raw: Any) -> Any:
     if "horizon" in raw:
         h = raw["horizon"]
         if isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= 100_000:
-            raise TargetsFileError(fname, f"{at}.horizon", h, "not a horizon", "a whole number of months in [1, 100000]")
+            raise TargetsFileError(fname, f"{at}.horizon", h, "not a horizon",
+                                   "a whole number of months in [1, 100000]")
         fields["horizon"] = int(h)
     if "setting" in raw:
         if not isinstance(raw["setting"], Mapping):

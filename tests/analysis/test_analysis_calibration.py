@@ -48,7 +48,8 @@ def _calibration(n=4000, seed=2):
 def test_posterior_table_says_which_parameters_are_identified_and_which_defaults_it_contradicts():
     t = posterior_table(_calibration()).set_index("parameter")
     assert t.loc["sharp", "identification"] == "identified" and t.loc["sharp", "sd_ratio"] < 0.1
-    assert t.loc["vague", "identification"] == "not identified" and t.loc["vague", "sd_ratio"] == pytest.approx(1, abs=0.05)
+    assert t.loc["vague", "identification"] == "not identified"
+    assert t.loc["vague", "sd_ratio"] == pytest.approx(1, abs=0.05)
     assert not t.loc["sharp", "contradicts_default"] and not t.loc["vague", "contradicts_default"]
     assert t.loc["off", "contradicts_default"] and t.loc["off", "default_quantile"] == 0.0
     assert t.loc["sharp", "low"] < 0.5 < t.loc["sharp", "high"]

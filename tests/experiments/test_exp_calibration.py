@@ -208,7 +208,8 @@ def test_a_scenario_file_may_name_the_posterior(reference, tmp_path):
     eid = run_scenarios(str(store), ["base", "reform"], scenario_dir=d, draws=2, executor="inprocess",
                         progress=False, timeseries_every=0, snapshots=False)
     (spec,), = table(store, "SELECT spec FROM experiments WHERE experiment_id = ?", [eid])
-    assert '"per_draw":2' in spec and table(store, "SELECT count(*) FROM runs WHERE experiment_id = ?", [eid])[0][0] == 8
+    assert '"per_draw":2' in spec
+    assert table(store, "SELECT count(*) FROM runs WHERE experiment_id = ?", [eid])[0][0] == 8
 
 
 # ---------------------------------------------------------------------------- kill -9
@@ -267,7 +268,8 @@ def test_kill_9_then_the_same_command_gives_the_uninterrupted_posterior(tmp_path
     assert posterior(store) == posterior(ref)
     assert table(store, "SELECT count(*) FROM runs")[0][0] == total
     assert table(store, "SELECT status FROM experiments")[0][0] == "done"
-    assert table(store, "SELECT name, generation FROM posteriors") == table(ref, "SELECT name, generation FROM posteriors")
+    names = "SELECT name, generation FROM posteriors"
+    assert table(store, names) == table(ref, names)
 
 
 # ---------------------------------------------------------------------------- reports from the store
