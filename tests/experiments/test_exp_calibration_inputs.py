@@ -198,3 +198,17 @@ def test_the_world_setting_takes_precedence_over_the_parameter_set(tmp_path):
     a = measure_world({"urban_share": 0.0, "world": world.spec()}, seed=3)["summary"]
     b = measure_world({"world": world.spec()}, seed=3)["summary"]
     assert a == b
+
+
+def test_the_sbc_error_is_uniform_in_the_ball():
+    from scipy import stats
+
+    from experiments.sbc import uniform_ball
+
+    rng = np.random.default_rng(0)
+    pts = np.array([uniform_ball(rng, 3, 2.0) for _ in range(4000)])
+    r = np.linalg.norm(pts, axis=1)
+    assert r.max() <= 2.0
+    # uniform in the 3-ball: P(|x| ≤ s) = (s / 2)^3, and every direction alike
+    assert stats.kstest((r / 2.0) ** 3, "uniform").pvalue > 0.01
+    assert np.abs(pts.mean(axis=0)).max() < 0.05
