@@ -608,8 +608,12 @@ def build_blocks(
     title = f"govsim report — {info.get('name') or experiment_id}"
     n_rep = runs["replicate"].nunique()
     n_points = runs["design_point"].nunique()
-    points = "posterior draws" if (info.get("spec") or {}).get("draws") else "design points"
-    shape = f"{len(order)} scenario(s)" + (f", {n_points} {points}" if n_points > 1 else "")
+    draws = (info.get("spec") or {}).get("draws")
+    if draws:
+        shape = f"{len(order)} scenario(s), {n_points} posterior draws"
+        n_rep = int(draws.get("per_draw", 1))
+    else:
+        shape = f"{len(order)} scenario(s)" + (f", {n_points} design points" if n_points > 1 else "")
     blocks: list[Block] = [
         H(1, title),
         P(f"Experiment {experiment_id} ({info.get('kind')}); {shape} × {n_rep} replicate(s), "

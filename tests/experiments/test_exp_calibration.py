@@ -350,7 +350,8 @@ def test_the_calibration_report_needs_only_a_copy_of_the_store(reference, tmp_pa
     code = ("import sys; sys.modules['model'] = None; sys.modules['experiments'] = None; sys.modules['pyabc'] = None\n"
             f"sys.path.insert(0, {str(REPO)!r})\n"
             "from analysis.report import write_report\n"
-            f"print(write_report({str(copy)!r}, out_dir={str(tmp_path / 'out')!r}, formats=('png',)))\n")
+            f"print(write_report({str(copy)!r}, {reference[1]!r}, out_dir={str(tmp_path / 'out')!r}, "
+            "formats=('png',)))\n")
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "## Posterior" in (tmp_path / "out" / "report.md").read_text()
