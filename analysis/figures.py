@@ -19,6 +19,9 @@ Figures (file stem → content):
 ``morris_<output>``    Morris μ* against σ
 ``network_community``  one community: residents by participation, grid workers, cadres, organisations
 ``network_hierarchy``  street office → communities → grids, with organisation ties
+``effects_uncertainty``  reform effects over posterior draws × replicates (experiments run with --posterior)
+``calibration_*``      a calibration's marginals, pair plot and predictive checks (analysis/calibration.py)
+``sbc_coverage``       an SBC's posterior intervals against the truths and the truths' posterior quantiles
 """
 
 from __future__ import annotations
@@ -613,12 +616,33 @@ def make_all(
         fs = FigureSet(experiment_id=exp, out_dir=out)
         outs_summ = available_outputs(con, exp, "summaries")
         catalog = load_outputs(con, exp)
+        kind = con.execute("SELECT kind FROM experiments WHERE experiment_id = ?", [exp]).fetchone()[0]
         with style.context():
+            if kind in ("calibration", "sbc"):  # posteriors, predictive checks, coverage: no scenarios
+                from analysis.calibration import calibration_figures
+
+                calibration_figures(con, exp, fs, fmts=fmts, width=width)
+                return fs
             _scenario_figures(con, exp, fs, outs_summ, fmts=fmts, width=width, baseline=baseline,
                               level=level, band=band, catalog=catalog)
+            _effects_figure(con, exp, fs, fmts=fmts, width=width, baseline=baseline, catalog=catalog)
             _sensitivity_figures(con, exp, fs, fmts=fmts, width=width, catalog=catalog)
             _network_figures(con, exp, fs, fmts=fmts, width=width, baseline=baseline)
     return fs
+
+
+def _effects_figure(con, exp, fs: FigureSet, *, fmts, width, baseline, catalog: OutputCatalog) -> None:
+    """Reform effects under parameter uncertainty, for an experiment run with posterior draws."""
+    from analysis.calibration import LEVEL, effect_uncertainty, fig_effects
+    from analysis.store import experiment_info
+
+    if not (experiment_info(con, exp).get("spec") or {}).get("draws"):
+        return
+    outs = catalog.key_outputs(available_outputs(con, exp, "summaries"))
+    _attempt(fs, "effects_uncertainty", lambda: fig_effects(effect_uncertainty(con, exp, outs, baseline=baseline),
+                                                            catalog, width=width),
+             f"Reform effects over posterior draws × replicates: mean (dot) and central {LEVEL:.0%} interval, with "
+             "the parameters' share of the variance at the right", fmts)
 
 
 #: Most scenarios drawn in one time-series figure (the baseline and the six largest changes).

@@ -56,8 +56,8 @@ from analysis.store import (
     scenario_title,
 )
 
-__all__ = ["ChromiumNotFoundError", "ReportError", "build_blocks", "find_chromium", "print_pdf", "render_html",
-           "render_markdown", "write_report"]
+__all__ = ["Block", "ChromiumNotFoundError", "Code", "Fig", "Finding", "H", "Items", "Matrix", "P", "ReportError",
+           "Table", "build_blocks", "find_chromium", "print_pdf", "render_html", "render_markdown", "write_report"]
 
 log = logging.getLogger("analysis.report")
 
@@ -591,6 +591,13 @@ def build_blocks(
     info = experiment_info(con, experiment_id)
     runs = load_runs(con, experiment_id)
     runs["scenario"] = runs["scenario"].fillna("(none)").astype(str)
+    if info.get("kind") in ("calibration", "sbc"):
+        from analysis import calibration_report
+
+        blocks = calibration_report.blocks(con, info, runs, figset)
+        prov = _provenance_blocks(info, runs, store_label)
+        prov[0] = H(2, "Appendix: provenance")
+        return blocks + prov, None
     order = scenario_order(runs["scenario"].unique(), baseline)
     base = baseline if baseline in order else None
     catalog = load_outputs(con, experiment_id)
@@ -601,7 +608,12 @@ def build_blocks(
     title = f"govsim report — {info.get('name') or experiment_id}"
     n_rep = runs["replicate"].nunique()
     n_points = runs["design_point"].nunique()
-    shape = f"{len(order)} scenario(s)" + (f", {n_points} design points" if n_points > 1 else "")
+    draws = (info.get("spec") or {}).get("draws")
+    if draws:
+        shape = f"{len(order)} scenario(s), {n_points} posterior draws"
+        n_rep = int(draws.get("per_draw", 1))
+    else:
+        shape = f"{len(order)} scenario(s)" + (f", {n_points} design points" if n_points > 1 else "")
     blocks: list[Block] = [
         H(1, title),
         P(f"Experiment {experiment_id} ({info.get('kind')}); {shape} × {n_rep} replicate(s), "
@@ -630,6 +642,10 @@ def build_blocks(
             blocks += _summary_blocks(judged, catalog, titles, order, base, level, info.get("horizon"))
             blocks += _target_blocks(cmp, catalog, titles)
             blocks += _matrix_block(judged, catalog, titles, order, base)
+            if (info.get("spec") or {}).get("draws"):
+                from analysis import calibration_report
+
+                blocks += calibration_report.effect_blocks(con, info, catalog, titles, base, figset)
         else:
             blocks.append(H(2, "Key results"))
             blocks.append(P(f"Summary values (mean over replicates, {_pct(level)} interval); with no baseline "

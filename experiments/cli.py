@@ -76,6 +76,16 @@ def _run_opts(p: argparse.ArgumentParser, *, scenario_defaults: bool = True) -> 
     g.add_argument("--name", default=None, help="experiment name (default: from the scenarios)")
     g.add_argument("--new", action="store_true",
                    help="always start a new experiment (default: the same experiment is resumed or skipped)")
+    if not scenario_defaults:
+        return
+    g = p.add_argument_group("parameter uncertainty")
+    g.add_argument("--posterior", default=None, metavar="NAME",
+                   help="draw the calibrated parameters from this posterior in the store (govsim calibrate --name); "
+                        "default: the scenario files' posterior, if any")
+    g.add_argument("--draws", type=int, default=None, metavar="D", help="posterior draws (default 100)")
+    g.add_argument("--replicates-per-draw", type=int, default=None, metavar="K",
+                   help="replicates of each draw (default 2); replicate r runs draw r // K with seed r in every "
+                        "scenario")
 
 
 def _exec_kwargs(a: argparse.Namespace) -> dict[str, Any]:
@@ -130,6 +140,7 @@ def cmd_run(a: argparse.Namespace) -> int:
         raise CLIError("'run' takes one scenario; use 'batch' or 'compare' for several")
     eid = run_scenarios(a.store, scenarios, name=a.name, replicates=a.replicates, seed=a.seed, horizon=a.horizon,
                         target=a.target, kind=kind, timeseries_every=a.timeseries_every, new=a.new,
+                        posterior=a.posterior, draws=a.draws, replicates_per_draw=a.replicates_per_draw,
                         **_exec_kwargs(a))
     _report_done(a.store, eid)
     print_comparison(a.store, eid, baseline=a.baseline if a.command == "compare" else None)
@@ -351,7 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     _exec_opts(p)
     p.set_defaults(func=cmd_main)
 
-    for mod in ("experiments.sensitivity", "experiments.robustness", "experiments.search", "analysis.cli", "app.cli"):
+    for mod in ("experiments.sensitivity", "experiments.robustness", "experiments.search", "experiments.calibration",
+                "analysis.cli", "app.cli"):
         if importlib.util.find_spec(mod) is not None:
             importlib.import_module(mod).register_cli(sub)
     return ap

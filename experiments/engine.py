@@ -46,8 +46,8 @@ from .executors import DEFAULT_MAX_ATTEMPTS, make_executor
 from .store import Store, StoreBusyError, StoreError, dumps, now_utc
 from .worker import DEFAULT_TARGET, PYTHON_PREFIX, TargetError, load_target, normalise_target, output_metadata
 
-__all__ = ["ExperimentError", "RunsFailedError", "run_design", "run_futures", "run_scenarios", "resume", "plan_tasks",
-           "design_from_csv", "future_seeds"]
+__all__ = ["ExperimentError", "RunsFailedError", "run_batch", "run_design", "run_futures", "run_scenarios", "resume",
+           "plan_tasks", "design_from_csv", "future_seeds"]
 
 FLUSH_SECONDS = 1.0
 BUSY_TRY_SECONDS = 0.2  # how long a commit waits for a reader before it keeps the runs for later
@@ -194,15 +194,19 @@ def plan_tasks(spec: Mapping[str, Any], *, skip: set[str] | frozenset[str] = fro
         fut = spec["futures"]
         cols, rows = fut["columns"], fut["rows"]
         base = spec.get("base_params") or {}
-        seeds = future_seeds(spec["seed"], len(rows), reps, scope=spec.get("seed_scope", "future"))
+        # a batch of a longer sequence of futures (a calibration's proposals): run ids and
+        # seeds follow the future's place in the sequence, not in the batch
+        prefix, offset = spec.get("run_prefix", ""), int(spec.get("point_offset", 0))
+        seeds = future_seeds(spec["seed"], len(rows), reps, scope=spec.get("seed_scope", "future"), offset=offset)
         for f, row in enumerate(rows):  # future-major: every reform of a future runs before the next future
             values = dict(zip(cols, row, strict=True))
+            point = offset + f
             for r in range(reps):
                 for reform in spec["reforms"]:
-                    run_id = f"{reform['name']}-f{f:06d}-r{r:04d}"
+                    run_id = f"{prefix}{reform['name']}-f{point:06d}-r{r:04d}"
                     if run_id in skip:
                         continue
-                    yield {**common, "run_id": run_id, "scenario": reform["name"], "design_point": f,
+                    yield {**common, "run_id": run_id, "scenario": reform["name"], "design_point": point,
                            "replicate": r, "seed": seeds[f][r], "params": {**base, **reform["params"], **values},
                            "schedule": reform["schedule"]}
     elif spec.get("design") is not None:
@@ -227,13 +231,19 @@ def plan_tasks(spec: Mapping[str, Any], *, skip: set[str] | frozenset[str] = fro
     else:
         rep_seeds = _seeds.replicate_seeds(spec["seed"], reps)
         snap = set(spec.get("snapshot_replicates") or ())
+        draws = spec.get("draws")  # parameter sets drawn from a posterior: replicate r runs draw r // per_draw
         for r in range(reps):  # replicate-major: every scenario advances together
+            drawn, point = {}, None
+            if draws:
+                point = r // int(draws["per_draw"])
+                drawn = dict(zip(draws["columns"], draws["rows"][point], strict=True))
             for sc in spec["scenarios"]:
                 run_id = f"{sc['name']}-r{r:04d}"
                 if run_id in skip:
                     continue
-                task = {**common, "run_id": run_id, "scenario": sc["name"], "design_point": None,
-                        "replicate": r, "seed": rep_seeds[r], "params": sc["params"], "schedule": sc["schedule"]}
+                task = {**common, "run_id": run_id, "scenario": sc["name"], "design_point": point,
+                        "replicate": r, "seed": rep_seeds[r], "params": {**drawn, **sc["params"]},
+                        "schedule": sc["schedule"]}
                 if r in snap:
                     task["snapshot"] = True
                 yield task
@@ -247,19 +257,26 @@ def planned_count(spec: Mapping[str, Any]) -> int:
 
 
 SEED_SCOPES = ("future", "shared")
+DEFAULT_DRAWS = 100  # posterior draws of a scenario run with a posterior
+DEFAULT_REPLICATES_PER_DRAW = 2  # at least 2: the noise and the parameters' shares of the variance need both
+DRAW_STREAM = 9  # SeedSequence(seed, spawn_key=(9,)) seeds the resampling of posterior draws
 
 
-def future_seeds(seed: int, n_futures: int, replicates: int, *, scope: str = "future") -> list[list[int]]:
+def future_seeds(seed: int, n_futures: int, replicates: int, *, scope: str = "future",
+                 offset: int = 0) -> list[list[int]]:
     """``seeds[future][replicate]`` of a futures ensemble; every reform of future ``f`` and
     replicate ``r`` runs with ``seeds[f][r]`` (common random numbers across reforms).
 
     ``scope="future"``: each future has its own seeds (child ``f`` of the root, grandchild
     ``r``), so the noise is independent between futures; ``scope="shared"``: replicate ``r``
-    of every future shares one seed, as in a design with ``crn=True``.
+    of every future shares one seed, as in a design with ``crn=True``. ``offset``: the
+    futures are ``offset .. offset + n_futures - 1`` of a longer sequence (a batch of it).
     """
     if scope not in SEED_SCOPES:
         raise ExperimentError(f"seed scope {scope!r} is not one of {list(SEED_SCOPES)}")
-    return _seeds.design_seeds(seed, n_futures, replicates, crn=scope == "shared")
+    if scope == "shared":
+        return _seeds.design_seeds(seed, n_futures, replicates, crn=True)
+    return _seeds.point_seeds(seed, offset, n_futures, replicates)
 
 
 # ---------------------------------------------------------------------------- designs
@@ -466,16 +483,28 @@ def _all_failed(st: Store, experiment_id: str, counts: Mapping[str, int]) -> Run
 
 
 def _execute(st: Store, experiment_id: str, spec: Mapping[str, Any], *, function: Callable[..., Any] | None,
-             executor: str, workers: int | None, progress: bool, executor_options: Mapping[str, Any],
-             keep_failed: bool = False) -> dict[str, int]:
+             executor: Any, workers: int | None, progress: bool, executor_options: Mapping[str, Any],
+             keep_failed: bool = False, batch: bool = False) -> dict[str, int]:
+    """Run the planned runs of ``spec`` not yet committed to ``experiment_id``.
+
+    ``executor`` is a name or an executor made by :func:`experiments.executors.make_executor`
+    (kept open by the caller across several calls). ``batch``: ``spec`` plans only a part of
+    the experiment's runs (:func:`run_batch`): the counts returned are the batch's, and the
+    experiment's status and planned runs are left to the caller."""
     ok_ids = st.done_run_ids(experiment_id, status="ok")
     failed_ids = st.done_run_ids(experiment_id, status="failed")
+    if batch:
+        mine = {t["run_id"] for t in plan_tasks(spec)}
+        ok_ids, failed_ids = ok_ids & mine, failed_ids & mine
     skip = ok_ids | failed_ids if keep_failed else ok_ids
     retried = set() if keep_failed else failed_ids
     total = planned_count(spec)
     if len(skip) >= total:  # every run is committed: no workers to start
         executor = "inprocess"
-    ex = make_executor(executor, workers, **dict(executor_options) if executor != "inprocess" else {})
+    if isinstance(executor, str):
+        ex = make_executor(executor, workers, **dict(executor_options) if executor != "inprocess" else {})
+    else:
+        ex = executor
     exp = st.experiment(experiment_id)
     manifest = dict(exp["manifest"]) if exp else {}
     session = {"started": now_utc().isoformat(), "executor": ex.describe(), "skipped_committed": len(skip),
@@ -524,8 +553,17 @@ def _execute(st: Store, experiment_id: str, spec: Mapping[str, Any], *, function
         finally:
             guard.restore()
     counts = st.run_counts(experiment_id)
-    complete = sum(counts.values()) >= total
     session.update(finished=now_utc().isoformat(), runs_ok=writer.ok, runs_failed=writer.failed)
+    if batch:
+        mine = {t["run_id"] for t in plan_tasks(spec)}
+        ok = len(st.done_run_ids(experiment_id, status="ok") & mine)
+        mine_counts = {"ok": ok, "failed": len(st.done_run_ids(experiment_id, status="failed") & mine)}
+        manifest.update(runs_ok=counts.get("ok", 0), runs_failed=counts.get("failed", 0))
+        st.update_manifest(experiment_id, manifest, status="running")
+        if not ok:
+            raise _all_failed(st, experiment_id, mine_counts)
+        return mine_counts
+    complete = sum(counts.values()) >= total
     manifest.update(finished=now_utc().isoformat(), runs_ok=counts.get("ok", 0), runs_failed=counts.get("failed", 0),
                     planned_runs=total)
     st.update_manifest(experiment_id, manifest, status="done" if complete else "running")
@@ -733,6 +771,53 @@ def run_futures(store: Store | str | os.PathLike[str], *, name: str, futures: An
                   executor_options=_executor_options(executor, scheduler, max_attempts), keep_failed=keep_failed)
 
 
+def run_batch(store: Store | str | os.PathLike[str], experiment_id: str, *, prefix: str, futures: Any,
+              reforms: Sequence[Mapping[str, Any]], offset: int = 0, replicates: int = 1, seed: int, horizon: int,
+              target: Target = DEFAULT_TARGET, executor: Any = "processes", workers: int | None = None,
+              progress: bool = True, label: str | None = None, scheduler: str | None = None,
+              max_attempts: int = DEFAULT_MAX_ATTEMPTS, keep_failed: bool = False,
+              timeseries_every: int = 0) -> dict[str, int]:
+    """Run a batch of futures × reforms *inside* the existing experiment ``experiment_id``.
+
+    For experiments that plan their runs as they go (a calibration: each generation's
+    proposals depend on the last): the rows of ``futures`` are points ``offset …`` of a longer
+    sequence; run ``(reform, point, r)`` gets the id ``<prefix><reform>-f<point>-r<r>`` and
+    the seed of that point and replicate under ``seed`` (:func:`future_seeds` with
+    ``offset``), so a point's runs and seeds do not depend on how the sequence is cut into
+    batches. Committed runs are skipped (a batch run again after ``kill -9`` finishes where it
+    stopped; its failed runs are run again unless ``keep_failed``). ``reforms`` are mappings
+    with ``name``, ``params`` and ``schedule``; ``executor`` a name or an open executor
+    (:func:`experiments.executors.make_executor`). Returns the batch's run counts by status.
+    """
+    import pandas as pd
+
+    target, function = normalise_target(target)
+    if not isinstance(futures, pd.DataFrame) or futures.empty:
+        raise ExperimentError("a batch needs a non-empty DataFrame of futures")
+    if not isinstance(prefix, str) or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*", prefix):
+        raise ExperimentError(f"batch prefix {prefix!r} is not usable; letters, digits, '_', '-', '+' and '.'")
+    spec = _common_spec(name=label or prefix, kind="batch", target=target, seed=seed, horizon=horizon,
+                        replicates=replicates, timeseries_every=timeseries_every, spec_extra=None)
+    cols = [str(c) for c in futures.columns]
+    rows = [[_design_value(c, v, target, f"future {offset + i}") for c, v in zip(cols, rec, strict=True)]
+            for i, rec in enumerate(futures.itertuples(index=False, name=None))]
+    resolved = [{"name": str(r["name"]), "params": _validate_params(r.get("params") or {}, target, str(r["name"])),
+                 "schedule": _validate_schedule(r.get("schedule") or [], target, f"{r['name']} ")} for r in reforms]
+    spec.update(futures={"columns": cols, "rows": rows}, reforms=resolved, base_params={}, crn=True,
+                seed_scope="future", run_prefix=prefix, point_offset=_check_int("offset", offset, 0))
+    st, owned = _as_store(store)
+    try:
+        if st.experiment(experiment_id) is None:
+            raise ExperimentError(f"no experiment {experiment_id!r} in {st.path} to add a batch to")
+        return _execute(st, experiment_id, spec, function=function, executor=executor, workers=workers,
+                        progress=progress, executor_options=_executor_options(
+                            executor if isinstance(executor, str) else "", scheduler, max_attempts),
+                        keep_failed=keep_failed, batch=True)
+    finally:
+        if owned:
+            st.close()
+
+
 def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any], *, name: str | None = None,
                   replicates: int | None = None, seed: int | None = None, horizon: int | None = None,
                   target: Target = DEFAULT_TARGET, executor: str = "processes", workers: int | None = None,
@@ -740,7 +825,8 @@ def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any
                   spec_extra: Mapping[str, Any] | None = None, scheduler: str | None = None,
                   max_attempts: int = DEFAULT_MAX_ATTEMPTS, new: bool = False,
                   scenario_dir: str | os.PathLike[str] | None = None, snapshots: bool | None = None,
-                  keep_failed: bool = False) -> str:
+                  keep_failed: bool = False, posterior: str | None = None, draws: int | None = None,
+                  replicates_per_draw: int | None = None) -> str:
     """Run scenarios × replicates on common random numbers (replicate ``r`` shares its seed).
 
     ``scenarios`` are :class:`experiments.scenarios.Scenario` objects, scenario names (file
@@ -752,6 +838,14 @@ def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any
     of each scenario (``network_snapshot``/``network_edges``); the target must then accept
     ``snapshot=True`` and return it as ``.network``. Failed runs of an earlier attempt at the
     same experiment are run again unless ``keep_failed``.
+
+    ``posterior`` (default: the scenarios' own ``posterior``, which must then agree) names a
+    calibrated posterior in ``store``: ``draws`` parameter sets (default 100) are resampled from
+    it, seeded by the experiment's seed, and replicate ``r`` runs draw ``r // replicates_per_draw``
+    (default 2) with seed ``r`` in every scenario — so the replicates are ``draws ×
+    replicates_per_draw``, parameter uncertainty and noise both enter each scenario, and every
+    paired difference compares scenarios under the same parameters and the same random numbers.
+    A scenario that sets a drawn parameter in its ``params`` is refused (its schedule may change it).
     """
     from .scenarios import Scenario, load_many
 
@@ -774,16 +868,45 @@ def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any
             return given
         values = {getattr(s, attr) for s in loaded}
         if len(values) > 1:
-            raise ExperimentError(f"the scenarios disagree on {attr} ({sorted(values)}); pass {attr}= explicitly")
+            raise ExperimentError(f"the scenarios disagree on {attr} ({sorted(values, key=str)}); pass {attr}= "
+                                  "explicitly")
         return values.pop()
 
     kind = kind or ("batch" if len(loaded) == 1 else "compare")
     name = name or (loaded[0].name if len(loaded) == 1 else "compare")
+    posterior = agreed("posterior", posterior)
+    if posterior is None and (draws is not None or replicates_per_draw is not None):
+        raise ExperimentError("draws and replicates per draw need a posterior (posterior= or --posterior)")
+    per_draw = 1
+    if posterior is not None:
+        if replicates is not None:
+            raise ExperimentError("with a posterior the replicates are draws × replicates per draw; give those "
+                                  "(--draws, --replicates-per-draw) instead of replicates")
+        n_draws = _check_int("draws", DEFAULT_DRAWS if draws is None else draws, 1)
+        per_draw = _check_int("replicates per draw", DEFAULT_REPLICATES_PER_DRAW if replicates_per_draw is None
+                              else replicates_per_draw, 1)
+        replicates = n_draws * per_draw
     spec = _common_spec(name=name, kind=kind, target=target, seed=agreed("seed", seed),
                         horizon=agreed("horizon", horizon), replicates=agreed("replicates", replicates),
                         timeseries_every=timeseries_every, spec_extra=spec_extra)
     spec["scenarios"] = [{"name": s.name, "params": _validate_params(s.params, target, s.name),
                           "schedule": _validate_schedule(s.schedule, target, f"{s.name} ")} for s in loaded]
+    extra_manifest: dict[str, Any] = {}
+    if posterior is not None:
+        from .calibration import draw_posterior
+
+        path = store.path if isinstance(store, Store) else str(store)
+        frame, source = draw_posterior(path, posterior, n=spec["replicates"] // per_draw,
+                                       seed=_seeds.stream_seed(spec["seed"], DRAW_STREAM))
+        cols = [str(c) for c in frame.columns]
+        for sc in spec["scenarios"]:
+            clash = sorted(set(cols) & set(sc["params"]))
+            if clash:
+                raise ExperimentError(f"scenario {sc['name']!r} sets {clash} in its params, which the posterior "
+                                      f"{posterior!r} draws; drop them from the scenario (a scheduled change is fine)")
+        spec["draws"] = {"columns": cols, "rows": [[float(v) for v in row] for row in frame.itertuples(index=False)],
+                         "per_draw": per_draw, "source": source}
+        extra_manifest["posterior"] = {k: v for k, v in source.items() if k != "particles"}
     for s, sc in zip(loaded, spec["scenarios"]):
         _check_schedule_horizon(sc["schedule"], spec["horizon"], f"scenario {s.name!r} ({s.source_file or 'given'})")
     spec["crn"] = True
@@ -793,7 +916,7 @@ def run_scenarios(store: Store | str | os.PathLike[str], scenarios: Sequence[Any
              "sha256": s.sha256, "params": s.params, "schedule": s.schedule} for s in loaded]
     files = {s.name: {"file": s.source_file, "sha256": s.sha256, "extends_chain": list(s.chain)} for s in loaded}
     return _start(store, name=name, kind=kind, spec=spec, function=function, scenarios_meta=meta, design_rows=(),
-                  extra_manifest={"scenario_files": files, "design": None},
+                  extra_manifest={"scenario_files": files, "design": None, **extra_manifest},
                   executor=executor, workers=workers, progress=progress, new=new,
                   executor_options=_executor_options(executor, scheduler, max_attempts), keep_failed=keep_failed)
 
@@ -818,6 +941,16 @@ def resume(store: Store | str | os.PathLike[str], experiment_id: str, *, executo
             raise ExperimentError(f"{err}{hint}") from None
         exp = st.experiment(experiment_id)
         spec = exp["spec"]
+        if exp["kind"] in ("calibration", "sbc"):  # runs planned generation by generation: continue the inference
+            if owned:
+                st.close()
+                owned = False
+            if exp["kind"] == "sbc":
+                from .sbc import resume_sbc as again
+            else:
+                from .calibration import resume_calibration as again
+            return again(str(st.path), experiment_id, executor=executor, workers=workers, scheduler=scheduler,
+                         max_attempts=max_attempts, progress=progress, keep_failed=keep_failed)
         function = None
         if spec["target"].startswith(PYTHON_PREFIX):
             if target is None:

@@ -64,6 +64,9 @@ class InProcessExecutor:
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "workers": 1}
 
+    def close(self) -> None:
+        """Nothing to stop."""
+
     def run(self, tasks: Iterable[Mapping[str, Any]], *, target: str | None = None,
             function: Any = None) -> Iterator[dict[str, Any]]:
         for task in tasks:
@@ -180,19 +183,30 @@ class ProcessExecutor:
     start_method = "subprocess"
 
     def __init__(self, workers: int | None = None, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS, prefetch: int = 2,
-                 **_: Any) -> None:
+                 keep_alive: bool = False, **_: Any) -> None:
         self.workers = int(workers or default_workers())
         if self.workers < 1:
             raise ExecutorError(f"workers must be ≥ 1, got {workers}")
         self.max_attempts = int(max_attempts)
         self.prefetch = max(1, int(prefetch))
+        self.keep_alive = bool(keep_alive)
+        self._pool: tuple[dict[str, Any], list[_Slot]] | None = None
 
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "workers": self.workers, "start_method": self.start_method,
                 "max_attempts": self.max_attempts}
 
+    def close(self) -> None:
+        """Stop the workers kept between batches (``keep_alive``); a no-op otherwise."""
+        if self._pool is not None:
+            for slot in self._pool[1]:
+                slot.stop()
+            self._pool = None
+
     def run(self, tasks: Iterable[Mapping[str, Any]], *, target: str | None = None,
             function: Any = None) -> Iterator[dict[str, Any] | None]:
+        """Yield one payload per task. With ``keep_alive`` the workers stay up after a batch
+        that ends normally, for the next batch of the same target (until :meth:`close`)."""
         from .worker import pack_function
 
         init = {"sys_path": [os.path.abspath(p) if p else os.getcwd() for p in sys.path], "target": target,
@@ -200,7 +214,12 @@ class ProcessExecutor:
                     function if isinstance(function, bytes) else pack_function(function))}
         source = iter(tasks)
         retry: collections.deque[dict[str, Any]] = collections.deque()
-        slots = [_Slot(init) for _ in range(self.workers)]
+        if self._pool is not None and self._pool[0] == init:
+            slots = self._pool[1]
+        else:
+            self.close()
+            slots = [_Slot(init) for _ in range(self.workers)]
+        self._pool = None
         exhausted = False
         finished = False
         try:
@@ -286,8 +305,11 @@ class ProcessExecutor:
                     slot.stop(kill=True)
                     slots[slots.index(slot)] = _Slot(init)
         finally:
-            for slot in slots:  # interrupted: no reason to wait for the runs in flight
-                slot.stop(kill=not finished)
+            if finished and self.keep_alive:
+                self._pool = (init, slots)  # idle workers, ready for the next batch
+            else:
+                for slot in slots:  # interrupted: no reason to wait for the runs in flight
+                    slot.stop(kill=not finished)
 
 
 def unguarded_script_call() -> tuple[str, int] | None:
@@ -331,12 +353,23 @@ class DaskExecutor:
 
     def __init__(self, workers: int | None = None, *, scheduler: str | None = None,
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS, window: int | None = None,
-                 connect_timeout: float = 30.0, **_: Any) -> None:
+                 connect_timeout: float = 30.0, keep_alive: bool = False, **_: Any) -> None:
         self.workers = int(workers or default_workers())
         self.scheduler = scheduler
         self.max_attempts = int(max_attempts)
         self.window = window
         self.connect_timeout = connect_timeout
+        self.keep_alive = bool(keep_alive)
+        self._open: tuple[Any, Any] | None = None  # (client, cluster) kept between batches
+
+    def close(self) -> None:
+        """Close the client (and local cluster) kept between batches (``keep_alive``)."""
+        if self._open is not None:
+            client, cluster = self._open
+            self._open = None
+            client.close()
+            if cluster is not None:
+                cluster.close()
 
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "workers": self.workers, "scheduler": self.scheduler or "LocalCluster",
@@ -374,7 +407,9 @@ class DaskExecutor:
                     "worker processes import the script again and would start it again. Put the calls under "
                     "'if __name__ == \"__main__\":' (see README), or use executor='processes'")
         blob = None if function is None else (function if isinstance(function, bytes) else pack_function(function))
-        client, cluster = self._client()
+        client, cluster = self._open if self._open is not None else self._client()
+        self._open = None
+        finished = False
         try:
             if blob is None:
                 client.run(preload, target)
@@ -410,10 +445,14 @@ class DaskExecutor:
                     fut.release()
                     yield payload
                     submit_next()
+            finished = True
         finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            if finished and self.keep_alive:
+                self._open = (client, cluster)
+            else:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
 
 
 def make_executor(name: str, workers: int | None = None, **options: Any) -> Any:

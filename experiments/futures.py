@@ -12,7 +12,7 @@ every future. Where the futures come from is pluggable: a *provider* is any obje
     a JSON-able record of how the ensemble was made; it goes into the experiment's spec
     (``spec["extra"]["futures"]``), so the provenance of every future is in the store.
 
-Two providers ship:
+Three providers ship:
 
 :class:`LatinHypercubeFutures`
     a Latin hypercube over chosen parameters (by default the ``uncertainty`` kind) within
@@ -23,9 +23,11 @@ Two providers ship:
 :class:`TableFutures`
     the rows of a CSV or Parquet file (futures written by hand, by another tool, or drawn
     from a calibrated posterior and exported).
+:class:`PosteriorFutures`
+    parameter sets resampled from a calibrated posterior saved in the results store
+    (``--futures posterior:NAME``, :mod:`experiments.calibration`).
 
-A new source (e.g. draws from a calibrated posterior saved in the results store) is added
-with :func:`register_provider`: a factory ``make(arg, *, n, seed, store, selection)`` that
+A new source is added with :func:`register_provider`: a factory ``make(arg, *, n, seed, store, selection)`` that
 returns a provider; the CLI then accepts ``--futures KIND:ARG``. Nothing in the robustness
 runner or its analysis depends on the provider (see docs/EXPLORATORY.md).
 """
@@ -52,6 +54,7 @@ __all__ = [
     "FuturesError",
     "FuturesProvider",
     "LatinHypercubeFutures",
+    "PosteriorFutures",
     "TableFutures",
     "futures_problem",
     "make_provider",
@@ -198,6 +201,34 @@ class TableFutures:
         return {"provider": self.kind, "path": str(p), "sha256": digest, "n": self.n}
 
 
+@dataclass(frozen=True)
+class PosteriorFutures:
+    """``n`` futures resampled by weight from a calibrated posterior saved in the store
+    (``govsim calibrate --name NAME``); the same ``seed`` gives the same futures."""
+
+    store: str
+    name: str
+    n: int
+    seed: int = 1
+    kind: str = "posterior"
+
+    def _draw(self) -> tuple[pd.DataFrame, dict[str, Any]]:
+        from .calibration import CalibrationError, draw_posterior
+
+        try:
+            return draw_posterior(self.store, self.name, n=self.n, seed=self.seed)
+        except CalibrationError as err:
+            raise FuturesError(str(err)) from None
+
+    def futures(self) -> pd.DataFrame:
+        return self._draw()[0]
+
+    def describe(self) -> dict[str, Any]:
+        source = self._draw()[1]
+        return {"provider": self.kind, "name": self.name, "experiment_id": source["experiment_id"],
+                "generation": source["generation"], "n": self.n, "seed": self.seed}
+
+
 Factory = Callable[..., FuturesProvider]
 
 
@@ -217,7 +248,17 @@ def _make_table(arg: str | None, *, n: int | None, seed: int, store: str | None,
     return TableFutures(arg, n)
 
 
-PROVIDERS: dict[str, Factory] = {"lhs": _make_lhs, "table": _make_table}
+def _make_posterior(arg: str | None, *, n: int | None, seed: int, store: str | None,
+                    selection: FactorSelection | None) -> FuturesProvider:
+    if selection is not None and not selection.empty:
+        raise FuturesError("--futures posterior takes its factors from the calibrated parameters; drop "
+                           "--factors/--kinds/--groups")
+    if not store:
+        raise FuturesError("--futures posterior needs the results store the posterior is saved in (--store)")
+    return PosteriorFutures(str(store), arg or "default", DEFAULT_N_FUTURES if n is None else n, seed)
+
+
+PROVIDERS: dict[str, Factory] = {"lhs": _make_lhs, "table": _make_table, "posterior": _make_posterior}
 
 
 def register_provider(kind: str, factory: Factory) -> None:

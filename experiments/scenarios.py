@@ -7,6 +7,7 @@ Format (full description in scenarios/README.md)::
     description = "Director pay 500 -> 2,500 yuan/month from month 24"
     extends = "baseline"              # optional: another file stem in the same folder
     horizon = 120                     # months; replicates and seed likewise (inherited)
+    posterior = "default"             # optional: draw calibrated parameters from this posterior (inherited)
     [params]                          # overrides of registry defaults from month 0
     pay_topup = 0
     [schedule.24]                     # policy changes taking effect at month 24
@@ -39,7 +40,8 @@ __all__ = ["SCENARIO_DIR", "TOP_KEYS", "Scenario", "ScenarioError", "combine_sce
            "load_reform", "load_scenario"]
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-TOP_KEYS = ("name", "title", "description", "extends", "horizon", "replicates", "seed", "params", "schedule")
+TOP_KEYS = ("name", "title", "description", "extends", "horizon", "replicates", "seed", "posterior", "params",
+            "schedule")
 DEFAULTS = {"horizon": 120, "replicates": 10, "seed": 20261125}
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 MAX_SEED = 2**63 - 1
@@ -86,6 +88,7 @@ class Scenario:
     sha256: str | None = None  # over the files of the extends chain, root first
     chain: tuple[str, ...] = field(default=())  # file stems, root first
     title: str = ""  # readable title (not inherited); "" when the file has none
+    posterior: str | None = None  # a calibrated posterior in the store to draw parameters from (inherited)
 
 
 def _rel(path: Path) -> str:
@@ -273,6 +276,12 @@ def _load(path: Path, stack: tuple[Path, ...]) -> tuple[Scenario, list[bytes]]:
     horizon = _int(fname, "horizon", data["horizon"], 1, 100_000) if "horizon" in data else inherited["horizon"]
     replicates = _int(fname, "replicates", data["replicates"], 1, 1_000_000) if "replicates" in data else inherited["replicates"]
     seed = _int(fname, "seed", data["seed"], 0, MAX_SEED) if "seed" in data else inherited["seed"]
+    posterior = parent.posterior if parent else None
+    if "posterior" in data:
+        posterior = data["posterior"]
+        if not isinstance(posterior, str) or not _NAME_RE.match(posterior):
+            raise ScenarioError(fname, "posterior", posterior, "not a posterior name",
+                                "the name a calibration saved (govsim calibrate --name), letters, digits, '_' and '-'")
     for m, n, _ in schedule:
         if m > horizon:
             raise ScenarioError(fname, spelling.key_path("schedule", m, n), m,
@@ -282,7 +291,7 @@ def _load(path: Path, stack: tuple[Path, ...]) -> tuple[Scenario, list[bytes]]:
     chain = (*(parent.chain if parent else ()), path.stem)
     return Scenario(name=name, title=title.strip(), description=desc.strip(), params=params, schedule=schedule,
                     horizon=horizon, replicates=replicates, seed=seed, source_file=fname, sha256=digest,
-                    chain=chain), blobs
+                    chain=chain, posterior=posterior), blobs
 
 
 def load_scenario(name_or_path: str | os.PathLike[str], *, directory: str | os.PathLike[str] | None = None) -> Scenario:
@@ -358,10 +367,10 @@ def combine_scenarios(scenarios: Iterable[Scenario], *, name: str | None = None)
             schedule.extend([m, n, v] for m, v in entries)
     schedule.sort(key=lambda c: c[0])
     agreed: dict[str, Any] = {}
-    for attr in ("horizon", "replicates", "seed"):
+    for attr in ("horizon", "replicates", "seed", "posterior"):
         values = {getattr(sc, attr) for sc in parts}
         if len(values) > 1:
-            raise ScenarioError(label, attr, sorted(values), "the combined scenarios disagree",
+            raise ScenarioError(label, attr, sorted(values, key=str), "the combined scenarios disagree",
                                 f"give every file the same {attr}")
         agreed[attr] = values.pop()
     digest = hashlib.sha256("\0".join(f"{sc.name}:{sc.sha256}" for sc in parts).encode()).hexdigest()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["replicate_seeds", "design_seeds", "seed_of", "seed_tree"]
+__all__ = ["replicate_seeds", "design_seeds", "point_seeds", "seed_of", "seed_tree", "stream_seed"]
 
 
 def seed_of(ss: np.random.SeedSequence) -> int:
@@ -35,8 +35,21 @@ def design_seeds(seed: int, n_points: int, replicates: int, *, crn: bool = True)
     if crn:
         reps = replicate_seeds(seed, replicates)
         return [list(reps) for _ in range(n_points)]
-    root = np.random.SeedSequence(seed)
-    return [[seed_of(g) for g in child.spawn(replicates)] for child in root.spawn(n_points)]
+    return point_seeds(seed, 0, n_points, replicates)
+
+
+def point_seeds(seed: int, first: int, n_points: int, replicates: int) -> list[list[int]]:
+    """``seeds[i][replicate]`` of points ``first .. first + n_points - 1`` under the rule
+    ``SeedSequence(seed).spawn(...)[point].spawn(replicates)[r]``, without spawning the
+    points before ``first``: a point's seeds do not depend on which batch it is run in."""
+    return [[seed_of(g) for g in np.random.SeedSequence(seed, spawn_key=(i,)).spawn(replicates)]
+            for i in range(first, first + n_points)]
+
+
+def stream_seed(seed: int, *path: int) -> int:
+    """The run seed at ``path`` below ``seed`` in the tree: ``SeedSequence(seed, spawn_key=path)``,
+    i.e. ``SeedSequence(seed).spawn(..)[path[0]].spawn(..)[path[1]]…``."""
+    return seed_of(np.random.SeedSequence(seed, spawn_key=tuple(int(p) for p in path)))
 
 
 def seed_tree(seed: int, replicates: int, *, n_points: int | None = None, crn: bool = True,

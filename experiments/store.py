@@ -60,6 +60,17 @@ CREATE TABLE IF NOT EXISTS network_edges(
 CREATE TABLE IF NOT EXISTS outputs(
     experiment_id VARCHAR, output VARCHAR, label VARCHAR, unit VARCHAR, meaning VARCHAR, direction VARCHAR,
     min_change DOUBLE, relative BOOLEAN, summary VARCHAR, key BOOLEAN, cost BOOLEAN, target DOUBLE);
+CREATE TABLE IF NOT EXISTS calibration_generations(
+    experiment_id VARCHAR, generation INTEGER, epsilon DOUBLE, particles INTEGER, simulations INTEGER,
+    acceptance_rate DOUBLE, ess DOUBLE, proposals INTEGER, batches INTEGER, seed UBIGINT,
+    started TIMESTAMP, finished TIMESTAMP, seconds DOUBLE);
+CREATE TABLE IF NOT EXISTS calibration_particles(
+    experiment_id VARCHAR, generation INTEGER, particle INTEGER, proposal INTEGER, weight DOUBLE, distance DOUBLE,
+    parameter VARCHAR, value DOUBLE);
+CREATE TABLE IF NOT EXISTS calibration_statistics(
+    experiment_id VARCHAR, generation INTEGER, particle INTEGER, statistic VARCHAR, value DOUBLE);
+CREATE TABLE IF NOT EXISTS posteriors(
+    name VARCHAR PRIMARY KEY, experiment_id VARCHAR, generation INTEGER, particles INTEGER, created TIMESTAMP);
 CREATE TABLE IF NOT EXISTS sensitivity_indices(
     experiment_id VARCHAR, analysis_id VARCHAR, method VARCHAR, output VARCHAR, statistic VARCHAR,
     period VARCHAR, factor VARCHAR, factor2 VARCHAR, n INTEGER, value DOUBLE, conf DOUBLE,
@@ -67,7 +78,8 @@ CREATE TABLE IF NOT EXISTS sensitivity_indices(
 """
 
 TABLES = ("experiments", "runs", "timeseries", "summaries", "scenarios", "design", "outputs",
-          "sensitivity_indices", "network_snapshot", "network_edges")
+          "sensitivity_indices", "network_snapshot", "network_edges", "calibration_generations",
+          "calibration_particles", "calibration_statistics", "posteriors")
 
 _RUNS_SCHEMA = pa.schema([
     ("experiment_id", pa.string()), ("run_id", pa.string()), ("scenario", pa.string()),
@@ -414,6 +426,81 @@ class Store:
         finally:
             for name in tables:
                 con.unregister(name)
+
+    # ------------------------------------------------------------------ calibrations
+    def write_generation(self, experiment_id: str, generation: Mapping[str, Any],
+                         particles: Sequence[Mapping[str, Any]]) -> None:
+        """Write (or rewrite) one generation of a calibration in one transaction: its row of
+        ``calibration_generations`` and, per particle (``particle``, ``proposal``, ``weight``,
+        ``distance``, ``parameters``: dict, ``statistics``: dict), its rows of
+        ``calibration_particles`` and ``calibration_statistics``."""
+        g = int(generation["generation"])
+        prow = [(experiment_id, g, int(p["particle"]), int(p["proposal"]), float(p["weight"]), float(p["distance"]),
+                 str(k), float(v)) for p in particles for k, v in p["parameters"].items()]
+        srow = [(experiment_id, g, int(p["particle"]), str(k), float(v)) for p in particles
+                for k, v in p["statistics"].items()]
+        cols = ("epsilon", "particles", "simulations", "acceptance_rate", "ess", "proposals", "batches", "seed",
+                "started", "finished", "seconds")
+        with self.connection() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for table in ("calibration_generations", "calibration_particles", "calibration_statistics"):
+                    con.execute(f"DELETE FROM {table} WHERE experiment_id = ? AND generation = ?", [experiment_id, g])
+                con.execute("INSERT INTO calibration_generations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [experiment_id, g, *[generation.get(c) for c in cols]])
+                if prow:
+                    con.executemany("INSERT INTO calibration_particles VALUES (?, ?, ?, ?, ?, ?, ?, ?)", prow)
+                if srow:
+                    con.executemany("INSERT INTO calibration_statistics VALUES (?, ?, ?, ?, ?)", srow)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def generations(self, experiment_id: str) -> list[int]:
+        """The generations of a calibration written so far."""
+        with self.connection() as con:
+            rows = con.execute("SELECT generation FROM calibration_generations WHERE experiment_id = ? "
+                               "ORDER BY generation", [experiment_id]).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def save_posterior(self, name: str, experiment_id: str, generation: int, particles: int) -> str | None:
+        """Name the final generation of a calibration; returns the experiment the name pointed
+        to before (None when it is new or unchanged)."""
+        with self.connection() as con:
+            old = con.execute("SELECT experiment_id FROM posteriors WHERE name = ?", [name]).fetchone()
+            con.execute("INSERT OR REPLACE INTO posteriors VALUES (?, ?, ?, ?, ?)",
+                        [name, experiment_id, int(generation), int(particles), now_utc()])
+        return old[0] if old and old[0] != experiment_id else None
+
+    def posterior(self, name: str) -> dict[str, Any] | None:
+        """The saved posterior called ``name``: experiment id, generation, particles, created."""
+        with self.connection() as con:
+            row = con.execute("SELECT name, experiment_id, generation, particles, created FROM posteriors "
+                              "WHERE name = ?", [name]).fetchone()
+        if row is None:
+            return None
+        return dict(zip(("name", "experiment_id", "generation", "particles", "created"), row))
+
+    def posterior_names(self) -> list[str]:
+        with self.connection() as con:
+            return [r[0] for r in con.execute("SELECT name FROM posteriors ORDER BY name").fetchall()]
+
+    def particles(self, experiment_id: str, generation: int) -> tuple[list[int], list[float], dict[str, list[float]]]:
+        """``(particle ids, weights, {parameter: values})`` of one generation, in particle order."""
+        with self.connection() as con:
+            rows = con.execute("SELECT particle, weight, parameter, value FROM calibration_particles "
+                               "WHERE experiment_id = ? AND generation = ? ORDER BY particle, parameter",
+                               [experiment_id, int(generation)]).fetchall()
+        ids: list[int] = []
+        weights: list[float] = []
+        values: dict[str, list[float]] = {}
+        for pid, w, name, v in rows:
+            if not ids or ids[-1] != pid:
+                ids.append(int(pid))
+                weights.append(float(w))
+            values.setdefault(str(name), []).append(float(v))
+        return ids, weights, values
 
     # ------------------------------------------------------------------ export
     def export(self, out_dir: str | os.PathLike[str], *, fmt: str = "parquet",

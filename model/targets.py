@@ -46,7 +46,16 @@ URBAN_STREET = {"urban_share": 1.0, "communities_per_street": 3, "residents_per_
 
 
 class TargetError(ValueError):
-    """A target that names an unknown output, role or kind, or an impossible window."""
+    """A target that names an unknown output, role or kind, or an impossible window.
+
+    ``target``, ``field`` (the offending field), ``value`` and ``allowed`` are kept as
+    attributes, so a loader of a targets file can name the file and key they came from.
+    """
+
+    def __init__(self, target: str, field: str, value: Any, problem: str, allowed: str = "") -> None:
+        self.target, self.field, self.value, self.problem, self.allowed = target, field, value, problem, allowed
+        tail = f"; allowed: {allowed}" if allowed else ""
+        super().__init__(f"target {target!r}: {field} {value!r} {problem}{tail}")
 
 
 @dataclass(frozen=True)
@@ -66,22 +75,33 @@ class Target:
     horizon: int = 0  # months simulated (default: the window's end)
 
     def __post_init__(self) -> None:
-        where = f"target {self.name!r}"
+        def fail(field_: str, value: Any, problem: str, allowed: str = "") -> TargetError:
+            return TargetError(self.name, field_, value, problem, allowed)
+
         if self.output not in OUTPUTS:
-            raise TargetError(f"{where}: unknown output {self.output!r}")
+            raise fail("output", self.output, "is not a declared output",
+                       f"one of the {len(OUTPUTS)} outputs of model/outputs.py (docs/ODD.md)")
         if self.role not in ROLES:
-            raise TargetError(f"{where}: role {self.role!r} is not one of {list(ROLES)}")
+            raise fail("role", self.role, "is not a role", ", ".join(ROLES))
         if self.kind not in KINDS:
-            raise TargetError(f"{where}: kind {self.kind!r} is not one of {list(KINDS)}")
+            raise fail("kind", self.kind, "is not a kind", ", ".join(KINDS))
         lo, hi = self.window
         if not (0 <= lo <= hi) or (self.horizon and hi > self.horizon):
-            raise TargetError(f"{where}: window {self.window} is impossible (months 0 ≤ first ≤ last ≤ horizon)")
+            raise fail("window", list(self.window), "is impossible",
+                       "months [first, last] with 0 ≤ first ≤ last ≤ horizon" +
+                       (f" ({self.horizon})" if self.horizon else ""))
+        late = [c for c in self.schedule if int(c[0]) > self.months]
+        if late:
+            raise fail("schedule", list(late[0]), f"changes a parameter after the last month simulated "
+                       f"({self.months})", "months 0 … horizon")
         if not (self.low <= self.value <= self.high):
-            raise TargetError(f"{where}: value {self.value} lies outside its interval [{self.low}, {self.high}]")
+            raise fail("value", self.value, f"lies outside its interval [{self.low}, {self.high}]",
+                       "low ≤ value ≤ high")
         if self.kind != "level" and not self.schedule:
-            raise TargetError(f"{where}: an {self.kind} target needs a schedule (the change whose effect it is)")
-        resolve(self.setting, where=where)
-        normalise_schedule(self.schedule, where=f"{where} ")
+            raise fail("kind", self.kind, "needs a schedule (the change whose effect it is)",
+                       "a schedule, or kind level")
+        resolve(self.setting, where=f"target {self.name!r}")
+        normalise_schedule(self.schedule, where=f"target {self.name!r} ")
 
     @property
     def months(self) -> int:
@@ -181,7 +201,7 @@ _TARGETS = [
 TARGETS: dict[str, Target] = {}
 for _t_ in _TARGETS:
     if _t_.name in TARGETS:
-        raise TargetError(f"target {_t_.name!r} declared twice")
+        raise TargetError(_t_.name, "name", _t_.name, "is declared twice")
     TARGETS[_t_.name] = _t_
 del _t_
 
@@ -189,7 +209,7 @@ del _t_
 def targets(role: str | None = None) -> list[Target]:
     """The declared targets, optionally of one role, in declaration order."""
     if role is not None and role not in ROLES:
-        raise TargetError(f"role {role!r} is not one of {list(ROLES)}")
+        raise TargetError("targets()", "role", role, "is not a role", ", ".join(ROLES))
     return [t for t in TARGETS.values() if role is None or t.role == role]
 
 

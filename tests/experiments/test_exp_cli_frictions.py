@@ -71,8 +71,8 @@ def test_int_and_bool_factors_from_the_cli(tmp_path, capsys):
 
 # modules whose commands are registered on the govsim parser (sensitivity, robustness, figures,
 # report, discover, ...) and the entry points themselves
-CLI_MODULES = ("experiments/cli.py", "experiments/sensitivity.py", "experiments/robustness.py", "analysis/cli.py",
-               "app/cli.py")
+CLI_MODULES = ("experiments/cli.py", "experiments/sensitivity.py", "experiments/robustness.py",
+               "experiments/calibration.py", "experiments/sbc.py", "analysis/cli.py", "app/cli.py")
 # exceptions a target raises inside a run (they fail that run, which the store records), not user errors
 RUN_FAILURES = {"experiments.analytic.AnalyticParameterError", "experiments.analytic.AnalyticFailure"}
 
@@ -94,7 +94,8 @@ def test_every_entry_point_uses_the_one_handler():
     from experiments.cli import build_parser
 
     commands = set(build_parser()._subparsers._group_actions[0].choices)
-    assert {"robustness", "discover", "sensitivity", "figures", "report", "export", "app"} <= commands
+    assert {"robustness", "discover", "sensitivity", "figures", "report", "export", "app", "calibrate",
+            "sbc"} <= commands
 
 
 def test_every_error_the_project_raises_is_a_govsim_error():
@@ -124,5 +125,6 @@ def test_every_error_the_project_raises_is_a_govsim_error():
                     assert issubclass(cls, AnalysisError) or cls.__name__ == "FigureStyleError", name
     for name in ("experiments.futures.FuturesError", "experiments.robustness.RobustnessError",
                  "experiments.ema.EMAError", "analysis.prim.PrimError", "analysis.objectives.ObjectiveError",
-                 "app.server.AppError"):
+                 "app.server.AppError", "experiments.calibration.CalibrationError",
+                 "experiments.targets.TargetsFileError"):
         assert name in seen

@@ -92,11 +92,11 @@ def test_table_provider_and_registry(tmp_path):
     prov = make_provider(f"table:{f}")
     assert isinstance(prov, TableFutures) and list(prov.futures()["gamma0"]) == [-4.0, -5.0]
     assert prov.describe()["sha256"]
-    with pytest.raises(FuturesError, match="unknown futures source 'posterior'"):
-        make_provider("posterior:calib1")
+    with pytest.raises(FuturesError, match="unknown futures source 'draws'"):
+        make_provider("draws:calib1")
 
-    class Draws:  # what a posterior provider looks like: a DataFrame of draws and its provenance
-        kind = "posterior"
+    class Draws:  # a provider of one's own: a DataFrame of draws and its provenance
+        kind = "draws"
 
         def __init__(self, name, n):
             self.name, self.n = name, n
@@ -105,16 +105,16 @@ def test_table_provider_and_registry(tmp_path):
             return pd.DataFrame({"gamma0": np.linspace(-5, -4, self.n)})
 
         def describe(self):
-            return {"provider": "posterior", "name": self.name, "n": self.n}
+            return {"provider": "draws", "name": self.name, "n": self.n}
 
-    register_provider("posterior", lambda arg, *, n, seed, store, selection: Draws(arg, n))
+    register_provider("draws", lambda arg, *, n, seed, store, selection: Draws(arg, n))
     try:
-        prov = make_provider("posterior:calib1", n=3)
+        prov = make_provider("draws:calib1", n=3)
         assert len(prov.futures()) == 3 and prov.describe()["name"] == "calib1"
     finally:
         from experiments import futures as fmod
 
-        fmod.PROVIDERS.pop("posterior")
+        fmod.PROVIDERS.pop("draws")
 
 
 # ------------------------------------------------------------------ the plan and CRN

@@ -99,6 +99,8 @@ def test_fuzzed_scenario_files_load_or_fail_with_one_line_and_exit_2(tmp_path_fa
     ("[params]\nmerge_rate = true\n", "= true: not allowed"),  # and of a boolean
     ("[params]\nbudget_regime = \"grant\"\n", 'one of "project", "stable", "reward"'),
     ("[params]\nbudget_regime = \"" + "g" * 1300 + "\"\n", "(1,300 characters)"),  # cut, not 1,300 characters
+    ("posterior = 3\n", "key 'posterior' = 3: not a posterior name"),  # the name of a saved posterior
+    ('posterior = "my posterior"\n', "letters, digits"),
 ])
 def test_each_hostile_file_found_by_the_fuzzer_gives_one_clear_line(tmp_path, text, fragment):
     """Item 7: the eight files that used to end in a traceback, a two-line message, a
