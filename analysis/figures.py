@@ -27,6 +27,7 @@ Figures (file stem → content):
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
@@ -299,7 +300,8 @@ def fig_scenario_deltas(cmp: pd.DataFrame, *, colors: dict[str, str], width: str
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
         ax.set_title(cat[o].label, fontsize=7.5)
-        ax.set_xlabel(f"Δ ({du})")
+        # long units wrap, so neighbouring panels' labels cannot run into each other
+        ax.set_xlabel(textwrap.fill(f"Δ ({du})", 18 if ncols > 2 else 30, break_long_words=False))
         ax.ticklabel_format(axis="x", style="plain", useOffset=False)
     return fig
 
