@@ -798,6 +798,25 @@ def test_organisations_fold_when_broke_and_enter_where_money_goes_unspent():
     assert o["hours"][0] == o["hours"][3] == 0.0 and (o["hours"][[1, 2, 4, 5]] == 5.0).all()  # newcomers start idle
 
 
+def test_a_newcomer_enters_the_first_of_the_communities_tied_for_the_most_unmet_money():
+    """docs/ODD.md §7.7: with two communities of a street equally short of providers, the
+    newcomer goes to the first of them in order (not the last), whatever the third's money."""
+    q = record(org_entry_scale=100.0, linkage_org_entry=0.0, four_social_linkage=0.0)
+    street = np.array([0, 0, 0], np.int32)
+    for purchase, paid, first in (([90.0, 500.0, 500.0], [0.0, 0.0, 0.0], 1),
+                                  ([500.0, 500.0, 90.0], [0.0, 0.0, 0.0], 0),
+                                  ([700.0, 300.0, 500.0], [200.0, 0.0, 0.0], 0)):
+        o = _org_table(2)
+        counters = np.array([0, 0], np.int64)
+        u = np.zeros((6, 1), U)  # enters (u[0] = 0 < p), no second community (u[4] = 0.99)
+        u[4] = 0.99
+        P.organisation_turnover(q, street, np.array(purchase), np.array(paid), o["kind"], o["staff"], o["funds"],
+                                o["broke"], o["hours"], o["active"], o["serial"], o["link_org"], o["link_com"],
+                                o["paid"], counters, u)
+        assert o["active"][0] and not o["active"][1]
+        assert o["link_com"][0] == first, (purchase, paid, o["link_com"][0])
+
+
 def test_volunteers_drop_out_at_their_rate_and_nothing_else_moves_outside_consultations():
     """docs/ODD.md §7.5: a volunteer stops when her uniform is below ``volunteer_dropout``, and
     her community's count follows; in a month without consultation, election or out-migration
