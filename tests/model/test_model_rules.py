@@ -63,6 +63,20 @@ def test_post_pay_adds_grade_steps_and_the_establishment_premium():
     assert np.allclose(P.post_pay(q, base, grade, est), [1000.0, 1000.0 * 1.2 * 1.25, 2000.0 * 1.3, 0.0])
 
 
+def test_a_posts_cost_adds_the_employers_insurance_and_is_nothing_off_the_budget():
+    """cost = pay × (1 + ``insurance_rate`` · insured) × on budget: a post paid by another unit
+    (a first secretary) costs the community nothing, insured or not."""
+    q = record(grade_step=0.1, establishment_premium=0.25, insurance_rate=0.3)
+    base = np.array([1000.0, 1000.0, 2000.0, 1500.0, 1200.0])
+    grade = np.array([0.0, 2.0, 3.0, 1.0, 0.0])
+    est = np.array([False, True, False, True, False])
+    insured = np.array([False, True, True, True, False])
+    on_budget = np.array([True, True, True, False, False])
+    pay = P.post_pay(q, base, grade, est)
+    cost = P.post_costs(q, base, grade, est, insured, on_budget)
+    assert np.allclose(cost, [pay[0], pay[1] * 1.3, pay[2] * 1.3, 0.0, 0.0])
+
+
 # ============================================================================ separations
 def _posts(n, rng):
     return dict(
