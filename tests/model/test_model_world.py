@@ -233,3 +233,29 @@ def test_the_accounts_start_with_the_plan_of_their_regime(regime):
         plan = plan + wages
     # the pipeline as it was primed: slots beyond the delay still hold the plan (month 0 draws on none)
     assert np.allclose(com.activity_spend, plan * 0.75)
+
+
+@pytest.mark.parametrize("degree", [2, 6, 8])
+def test_the_ring_of_a_grid_ties_each_member_to_its_neighbours_up_to_half_the_degree(degree):
+    """docs/ODD.md §2: inside each grid a ring lattice ties each member to the members
+    ``o`` = 1 … ``social_degree`` / 2 places on either side, for every offset the grid can hold
+    (more members than 2·o); here without rewiring, cross ties or shared households, in grids
+    of 3 to 12 members, where the offsets a small grid cannot hold show."""
+    from types import SimpleNamespace
+
+    from model.world import small_world_ties
+
+    sizes = np.arange(3, 13)
+    grid = np.repeat(np.arange(len(sizes)), sizes)
+    N = len(grid)
+    res = {"household": np.arange(N), "age": np.zeros(N, np.int8), "community": np.zeros(N, np.int64)}
+    comm = SimpleNamespace(start=np.array([0]), size=np.array([N]), street=np.array([0]))
+    p = {"social_degree": degree, "tie_rewire": 0.0, "cross_grid_ties": 0.0, "cross_community_ties": 0.0}
+    A = small_world_ties(res, grid, comm, p, np.random.default_rng(1)).tocsr()
+    start = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    for g, ng in enumerate(sizes):
+        for pos in range(ng):
+            i = start[g] + pos
+            want = {start[g] + (pos + s * o) % ng for o in range(1, degree // 2 + 1) if ng > 2 * o for s in (1, -1)}
+            got = set(A.indices[A.indptr[i]:A.indptr[i + 1]].tolist())
+            assert got == want, (degree, ng, pos)
