@@ -346,6 +346,12 @@ def test_the_start_follows_the_documented_draws():
     new hire, dispatched terms ⌈u · ``dispatch_term``⌉ part-way through."""
     from model.rng import make_streams
 
+    # the count, on seeds where λ = so_per_community × C and so_per_community + C give different
+    # draws (one seed can draw the same count from both)
+    for seed in (17, 18, 19):
+        m = GovernanceModel(rng=seed, horizon=1, burn_in=0, communities_per_street=6, so_per_community=5.0,
+                            initial_fill=0.7, dispatch_term=24)
+        assert int(m.organisation_table.active.sum()) == int(make_streams(seed)["organisations"].poisson(5.0 * 6))
     m = GovernanceModel(rng=17, horizon=1, burn_in=0, communities_per_street=6, so_per_community=2.0,
                         initial_fill=0.7, dispatch_term=24)
     streams = make_streams(17)

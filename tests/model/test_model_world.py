@@ -87,13 +87,15 @@ def test_residents_start_with_their_attributes_distributions():
     assert z(r.disposition.std(), m.p["disposition_sd"], m.p["disposition_sd"] / np.sqrt(2 * r.n)) < 4
 
 
-def test_posts_are_laid_out_by_the_rules():
+@pytest.mark.parametrize("deputies", [2, 5])
+def test_posts_are_laid_out_by_the_rules(deputies):
     """Committee posts: ⌊``committee_posts``⌋ per community, the rounded remainder to the largest
     communities; secretary, director, min(``deputies_per_committee``, k − 2) deputies, members;
     ``staff_per_community`` (rural) or ``staff_per_community_urban`` staff; one grid worker per
-    grid; the outside wage of the community's type; pay on the scale."""
+    grid; the outside wage of the community's type; pay on the scale. With 5 deputies asked
+    for, committees of 6 and 7 get 4 and 5 (k − 2), all but the two leaders."""
     p = dict(communities_per_street=7, urban_share=0.43, residents_per_community=400, committee_posts=6.4,
-             deputies_per_committee=2, staff_per_community=2, staff_per_community_urban=5, grid_households=60,
+             deputies_per_committee=deputies, staff_per_community=2, staff_per_community_urban=5, grid_households=60,
              burn_in=0, outside_wage_rural=2000.0, outside_wage_urban=5000.0)
     m = GovernanceModel(rng=71, horizon=1, **p)
     po, com = m.posts, m.communities
@@ -106,8 +108,8 @@ def test_posts_are_laid_out_by_the_rules():
         roles = po.role[po.community == c]
         count = np.bincount(roles, minlength=T.N_ROLES)
         k = per[c]
-        assert count[T.SECRETARY] == count[T.DIRECTOR] == 1 and count[T.DEPUTY] == min(2, k - 2)
-        assert count[T.MEMBER] == k - 2 - min(2, k - 2)
+        assert count[T.SECRETARY] == count[T.DIRECTOR] == 1 and count[T.DEPUTY] == min(deputies, k - 2)
+        assert count[T.MEMBER] == k - 2 - min(deputies, k - 2)
         assert count[T.STAFF] == (5 if com.urban[c] else 2)
         assert count[T.GRID_WORKER] == (m.grids.community == c).sum() >= 1
     assert np.array_equal(m.derived()["outside"], np.where(com.urban[po.community], 5000.0, 2000.0))
@@ -259,3 +261,53 @@ def test_the_ring_of_a_grid_ties_each_member_to_its_neighbours_up_to_half_the_de
             want = {start[g] + (pos + s * o) % ng for o in range(1, degree // 2 + 1) if ng > 2 * o for s in (1, -1)}
             got = set(A.indices[A.indptr[i]:A.indptr[i + 1]].tolist())
             assert got == want, (degree, ng, pos)
+
+
+def test_every_operating_organisation_and_only_those_has_its_agent():
+    """Each active slot of the organisation table has a SocialOrganisation agent carrying its
+    serial number — the first organisation (serial 0) included — and free slots have none,
+    at the start and after organisations have folded and entered."""
+    m = GovernanceModel(rng=9, horizon=36, burn_in=0, communities_per_street=5, so_per_community=1.5,
+                        org_fold_months=2, purchase_share=0.4)
+
+    def check():
+        org = m.organisation_table
+        assert org.serial[org.active].min() >= 0
+        for o in range(org.n):
+            agent = m.org_agents[o]
+            if org.active[o]:
+                assert agent is not None and agent.serial == org.serial[o], o
+            else:
+                assert agent is None, o
+        assert len(list(m.organisations)) == int(org.active.sum())
+
+    assert 0 in m.organisation_table.serial[m.organisation_table.active]
+    check()
+    m.run_for(36)
+    assert int(m.counters[1]) > int(m.organisation_table.active.sum())  # some folded or entered
+    check()
+
+
+def test_homophily_of_one_ties_every_rewired_tie_within_the_age_group():
+    """With ``homophily`` = 1 every rewired ring tie goes to a member of the source's grid and
+    age group, whichever group it is — the first (grid 0, the youngest) included, where a small
+    group's last member sits next to the following group in the sorted order."""
+    from types import SimpleNamespace
+
+    from model.world import small_world_ties
+
+    rng = np.random.default_rng(4)
+    sizes = np.array([60, 45])
+    grid = np.repeat(np.arange(2), sizes)
+    N = len(grid)
+    age = rng.integers(1, 3, N).astype(np.int8)
+    age[[5, 20, 41]] = 0  # grid 0 has three young residents: its first sorted group is small
+    res = {"household": np.arange(N), "age": age, "community": np.zeros(N, np.int64)}
+    comm = SimpleNamespace(start=np.array([0]), size=np.array([N]), street=np.array([0]))
+    p = {"social_degree": 20, "tie_rewire": 1.0, "cross_grid_ties": 0.0, "cross_community_ties": 0.0}
+    A = small_world_ties(res, grid, comm, p, np.random.default_rng(2), homophily=1.0).tocoo()
+    keep = A.row != A.col
+    r, c = A.row[keep], A.col[keep]
+    # every tie joins two residents of one grid and one age group (ties are symmetric)
+    assert (grid[r] == grid[c]).all() and (age[r] == age[c]).all()
+    assert ((age[r] == 0) & (grid[r] == 0)).sum() >= 6  # the small group has ties to check
