@@ -311,3 +311,26 @@ def test_homophily_of_one_ties_every_rewired_tie_within_the_age_group():
     # every tie joins two residents of one grid and one age group (ties are symmetric)
     assert (grid[r] == grid[c]).all() and (age[r] == age[c]).all()
     assert ((age[r] == 0) & (grid[r] == 0)).sum() >= 6  # the small group has ties to check
+
+
+def test_the_residents_flags_come_from_their_own_uniforms():
+    """docs/ODD.md §5, replayed from the residents stream: needs, stake, digital access, then
+    one uniform each for registration (migrant), activist and volunteer — the volunteer flag is
+    ``u`` < ``initial_volunteers`` on its own uniform, independent of being an activist."""
+    from model.rng import make_streams
+
+    m = GovernanceModel(rng=23, horizon=1, burn_in=0, communities_per_street=4, residents_per_community=500,
+                        initial_volunteers=0.3, activist_share=0.05, migrant_share_rural=0.2,
+                        migrant_share_urban=0.4, urban_share=0.5)
+    res, com = m.residents, m.communities
+    N, age = res.n, res.age_group
+    rng = make_streams(23)["residents"]
+    assert np.array_equal(res.needs, rng.random((N, T.N_SERVICES)) < T.NEED_PROB[age])
+    rng.beta(np.asarray([ab[0] for ab in T.STAKE_BETA])[age], np.asarray([ab[1] for ab in T.STAKE_BETA])[age])
+    rng.random(N)
+    u = rng.random((3, N))
+    assert np.array_equal(res.migrant, u[0] < np.where(com.urban[res.community], 0.4, 0.2))
+    w = np.asarray(T.ACTIVIST_AGE_WEIGHT)[age]
+    assert np.array_equal(res.activist, u[1] < 0.05 * w / w.mean())
+    assert np.array_equal(res.volunteer, u[2] < 0.3)
+    assert res.activist.sum() > 20 and 0 < res.volunteer.mean() < 0.5
