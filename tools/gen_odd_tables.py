@@ -1,6 +1,6 @@
 """Write the generated tables of docs/ODD.md (between the BEGIN/END markers) from the
 declarations: parameters (model/parameters.py), state (model/state.py), outputs
-(model/outputs.py) and targets (model/targets.py). ``--check`` exits 1 if the file is stale.
+(model/outputs.py), targets (model/targets.py) and the fixed tables' values (model/tables.py). ``--check`` exits 1 if the file is stale.
 
     .venv/bin/python tools/gen_odd_tables.py          # rewrite
     .venv/bin/python tools/gen_odd_tables.py --check  # verify (used by the tests)
@@ -8,9 +8,12 @@ declarations: parameters (model/parameters.py), state (model/state.py), outputs
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -19,6 +22,7 @@ from model.outputs import OUTPUTS  # noqa: E402
 from model.parameters import REGISTRY  # noqa: E402
 from model.state import TABLES  # noqa: E402
 from model.targets import TARGETS  # noqa: E402
+from model import tables as T  # noqa: E402
 
 ODD = ROOT / "docs" / "ODD.md"
 
@@ -87,9 +91,44 @@ def target_table() -> str:
     return "\n".join(rows)
 
 
+def _value(v) -> str:
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, (list, tuple)):
+        return "(" + ", ".join(_value(x) for x in v) + ")"
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+def fixed_table() -> str:
+    """Every constant of model/tables.py in the order declared, its value as the model uses it
+    (derived ones computed) and the comment that gives its meaning and source."""
+    path = ROOT / "model" / "tables.py"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = ["| table | value | meaning and source (from `model/tables.py`) |", "|---|---|---|"]
+    for node in ast.parse("\n".join(lines)).body:
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            names = [t.id for t in (target.elts if isinstance(target, ast.Tuple) else [target])
+                     if isinstance(t, ast.Name) and t.id.isupper() and not t.id.startswith("_")]
+            for name in names:
+                note = []
+                i = node.lineno - 2
+                while i >= 0 and lines[i].lstrip().startswith("#") and not lines[i].lstrip().startswith("# ---"):
+                    note.insert(0, lines[i].strip().lstrip("#").strip())
+                    i -= 1
+                same = lines[node.lineno - 1].split("#", 1)
+                if len(same) == 2:
+                    note.append(same[1].strip())
+                rows.append(f"| `{name}` | {_cell(_value(getattr(T, name)))} | {_cell(' '.join(note))} |")
+    return "\n".join(rows)
+
+
 def render(text: str) -> str:
     for tag, table in (("PARAMETERS", parameter_table()), ("STATE", state_table()), ("OUTPUTS", output_table()),
-                       ("TARGETS", target_table())):
+                       ("TARGETS", target_table()), ("FIXED", fixed_table())):
         pattern = re.compile(rf"(<!-- {tag}:BEGIN.*?-->\n).*?(<!-- {tag}:END -->)", re.S)
         if not pattern.search(text):
             raise SystemExit(f"{ODD}: markers <!-- {tag}:BEGIN --> / <!-- {tag}:END --> not found")

@@ -812,6 +812,20 @@ def test_organisations_fold_when_broke_and_enter_where_money_goes_unspent():
     assert o["hours"][0] == o["hours"][3] == 0.0 and (o["hours"][[1, 2, 4, 5]] == 5.0).all()  # newcomers start idle
 
 
+def test_a_newcomers_second_community_is_any_other_of_its_street_never_its_own():
+    """docs/ODD.md §7.7: with probability ½ a newcomer also serves the community of its street
+    that its uniform picks — before or after its own in order — and none when the pick is its own."""
+    street = np.array([0, 0, 0, 0, 1], np.int32)
+    for c, which, second in ((1, 0.9, 3), (1, 0.0, 0), (2, 0.6, -1), (0, 0.3, 1), (4, 0.5, -1)):
+        o = _org_table(1)
+        counters = np.array([0, 0], np.int64)
+        u = np.array([0.0, 0.0, 0.1, which], U)  # kind, staff, a second community (0.1 < ½), which
+        slot = P.found_org(c, u, 100.0, street, o["kind"], o["staff"], o["funds"], o["broke"], o["hours"],
+                           o["active"], o["serial"], o["link_com"], o["paid"], counters)
+        assert slot == 0 and o["link_com"][0] == c
+        assert o["link_com"][1] == second, (c, which, o["link_com"][1])
+
+
 def test_a_newcomer_enters_the_first_of_the_communities_tied_for_the_most_unmet_money():
     """docs/ODD.md §7.7: with two communities of a street equally short of providers, the
     newcomer goes to the first of them in order (not the last), whatever the third's money."""

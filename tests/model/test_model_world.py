@@ -334,3 +334,21 @@ def test_the_residents_flags_come_from_their_own_uniforms():
     assert np.array_equal(res.activist, u[1] < 0.05 * w / w.mean())
     assert np.array_equal(res.volunteer, u[2] < 0.3)
     assert res.activist.sum() > 20 and 0 < res.volunteer.mean() < 0.5
+
+
+def test_the_fixed_tables_are_what_their_comments_declare():
+    """model/tables.py: each service mix is a distribution over the service types, the task
+    shares too, and task times average 1 over them; probabilities lie in [0, 1]; every
+    origin's age and skill ranges run upwards; role weights and contact shares have one column
+    per role."""
+    for mix in (T.CADRE_SERVICE_MIX, T.SO_SERVICE_MIX, T.VOLUNTEER_SERVICE_MIX, T.BELONGING_MIX):
+        assert np.all(np.asarray(mix) >= 0) and np.isclose(np.sum(mix), 1.0), mix
+    assert len(T.CADRE_SERVICE_MIX) == len(T.SO_SERVICE_MIX) == len(T.VOLUNTEER_SERVICE_MIX) == T.N_SERVICES
+    assert np.isclose(T.TASK_SHARE.sum(), 1.0) and np.isclose(T.TASK_SHARE @ T.TASK_TIME, 1.0)
+    for prob in (T.NEED_PROB, np.asarray(T.DIGITAL_ACCESS), np.asarray([T.ORG_SECOND_COMMUNITY, T.PAID_DECAY])):
+        assert np.all((prob >= 0) & (prob <= 1))
+    assert T.NEED_PROB.shape == (len(T.AGE_GROUPS), T.N_SERVICES)
+    for ranges in (T.ORIGIN_AGE, T.ORIGIN_SKILL):
+        assert ranges.shape == (len(T.ORIGINS), 2) and np.all(ranges[:, 0] < ranges[:, 1])
+    assert T.ROLE_TASK_WEIGHT.shape == T.ROLE_TASK_WEIGHT_UNIFORM.shape == (T.N_TASK_TYPES, T.N_ROLES)
+    assert T.ROLE_CONTACT_SHARE.shape == (T.N_ROLES,)
