@@ -25,7 +25,8 @@ compile). This script drives it:
 * **Resume.** Results go to the session as each mutant finishes; ``run`` again (without
   ``--fresh``) runs only what is pending, in fresh copies of the repository.
 * **Report.** Killed, survived and the kill rate with 95 % intervals (Wilson per stratum; the
-  stratified estimate over ``model/`` weights each stratum by its size), the equivalent mutants
+  stratified estimate over ``model/`` weights each stratum by its size, its interval the
+  size-weighted Wilson bounds), the equivalent mutants
   of ``docs/mutation/equivalent.md`` left out of the rate, every survivor with its diff, the wall
   time: ``docs/mutation/last-result.md``.
 """
@@ -413,7 +414,7 @@ def report() -> dict:
     wall = sum(r["end"] - r["start"] for r in runs)
     figures = {"strata": {}, "meta": meta, "wall_seconds": wall, "workers": max([r["workers"] for r in runs] or [0]),
                "tests_commit": runs[-1].get("commit", meta["commit"]) if runs else meta["commit"]}
-    total_w, est, var = 0, 0.0, 0.0
+    total_w, est, lo_w, hi_w = 0, 0.0, 0.0, 0.0
     for name in ("python", "compiled"):
         c = strata[name]
         killed = c["killed"] + c["timeout"] + c["incompetent"]
@@ -425,14 +426,16 @@ def report() -> dict:
                                    "rate": killed / judged if judged else float("nan"), "wilson95": (lo, hi),
                                    "population": N}
         if judged:
-            p = killed / judged
             total_w += N
-            est += N * p
-            fpc = max(0.0, 1 - judged / N) if N else 0.0
-            var += N * N * p * (1 - p) / judged * fpc
+            est += N * killed / judged
+            lo_w += N * lo
+            hi_w += N * hi
+    # the strata's Wilson bounds weighted by their sizes: conservative (at least as wide as the
+    # interval of the weighted estimate), and never of zero width when a stratum's sample is
+    # all killed, as a normal approximation would be
     rate = est / total_w if total_w else float("nan")
-    half = 1.96 * math.sqrt(var) / total_w if total_w else float("nan")
-    figures["rate"], figures["ci95"] = rate, (rate - half, rate + half)
+    ci = (lo_w / total_w, hi_w / total_w) if total_w else (float("nan"), float("nan"))
+    figures["rate"], figures["ci95"] = rate, ci
     _write_markdown(figures, per, survivors, equivalents_seen, timings)
     return figures
 
