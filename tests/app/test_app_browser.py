@@ -55,7 +55,7 @@ class Page:
     def chart(self) -> dict:
         return self.page.evaluate(CHART_JS)
 
-    def chart_title(self, text: str, timeout: float = 30_000) -> None:
+    def chart_title(self, text: str, timeout: float = 90_000) -> None:
         self.page.wait_for_function(f"""() => {{
             const el = document.querySelector('.govsim-chart');
             return el && el.getAttribute('_echarts_instance_') && document.body.innerText.includes({text!r}); }}""",
