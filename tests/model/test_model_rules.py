@@ -812,6 +812,31 @@ def test_organisations_fold_when_broke_and_enter_where_money_goes_unspent():
     assert o["hours"][0] == o["hours"][3] == 0.0 and (o["hours"][[1, 2, 4, 5]] == 5.0).all()  # newcomers start idle
 
 
+def test_an_organisation_folding_in_any_slot_loses_both_its_ties():
+    """docs/ODD.md §7.7: an organisation broke for ``org_fold_months`` folds and both its ties
+    go — whichever slot it holds; the ties of the others stay (and decay)."""
+    q = record(org_fold_months=2, org_entry_scale=1e6, linkage_org_entry=0.0, four_social_linkage=0.0)
+    street = np.array([0, 0, 0], np.int32)
+    for folding in (0, 1, 2, 3):
+        o = _org_table(4)
+        o["active"][:] = True
+        o["funds"][:] = 50.0
+        o["funds"][folding] = 0.0
+        o["broke"][folding] = 1
+        o["serial"][:] = np.arange(4)
+        o["link_com"][:] = [0, 1, 1, 2, 2, 0, 0, 1]
+        o["paid"][:] = 4.0
+        u = np.full((6, 1), 0.99, U)  # no newcomer
+        P.organisation_turnover(q, street, np.zeros(3), np.zeros(3), o["kind"], o["staff"], o["funds"], o["broke"],
+                                o["hours"], o["active"], o["serial"], o["link_org"], o["link_com"], o["paid"],
+                                np.array([0, 4], np.int64), u)
+        gone = [2 * folding, 2 * folding + 1]
+        kept = [j for j in range(8) if j not in gone]
+        assert not o["active"][folding] and o["active"].sum() == 3
+        assert (o["link_com"][gone] == -1).all() and (o["paid"][gone] == 0.0).all(), folding
+        assert (o["link_com"][kept] >= 0).all() and np.allclose(o["paid"][kept], 4.0 * T.PAID_DECAY)
+
+
 def test_a_newcomers_second_community_is_any_other_of_its_street_never_its_own():
     """docs/ODD.md §7.7: with probability ½ a newcomer also serves the community of its street
     that its uniform picks — before or after its own in order — and none when the pick is its own."""
