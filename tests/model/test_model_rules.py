@@ -446,6 +446,19 @@ def test_purchase_money_goes_to_the_organisations_tied_to_the_community():
     assert np.allclose(got["balance"], want["balance_before_spending"] - want["spend"] + [0, purchase[1], 0])
 
 
+def test_an_organisations_free_tie_draws_no_money():
+    """An organisation tied to one community only (its second tie free, −1) is paid that
+    community's share and nothing else — not the last community's money, whatever that holds."""
+    purchase = np.array([300.0, 0.0, 800.0])
+    link_org = np.array([0, 0, 1, 1], np.int32)
+    link_com = np.array([0, -1, 2, 0], np.int32)
+    funds, paid_links = np.zeros(2), np.zeros(4)
+    paid = P.pay_organisations(purchase, link_org, link_com, paid_links, funds, np.array([True, True]))
+    assert np.allclose(paid, [300.0, 0.0, 800.0])
+    assert np.allclose(funds, [150.0, 800.0 + 150.0])
+    assert np.allclose(paid_links, [150.0, 0.0, 800.0, 150.0])
+
+
 # ============================================================================ admin and time
 def test_poisson_and_binomial_inversion_match_their_distributions():
     """The counts of tasks, inspections and barred tasks are drawn by inversion of one uniform:

@@ -233,7 +233,9 @@ def test_the_accounts_start_with_the_plan_of_their_regime(regime):
     assert (wages > 0).all()  # so a regime that adds them, or not, shows
     if regime == "project":
         plan = plan + wages
-    # the pipeline as it was primed: slots beyond the delay still hold the plan (month 0 draws on none)
+    # the pipeline as it was primed: the plan in each of the months of the delay and this one
+    # (so money keeps arriving while the first month's approval waits), nothing beyond
+    assert np.allclose(com.pipeline[:, :3], plan[:, None]) and not com.pipeline[:, 3:].any()
     assert np.allclose(com.activity_spend, plan * 0.75)
 
 
@@ -352,3 +354,21 @@ def test_the_fixed_tables_are_what_their_comments_declare():
         assert ranges.shape == (len(T.ORIGINS), 2) and np.all(ranges[:, 0] < ranges[:, 1])
     assert T.ROLE_TASK_WEIGHT.shape == T.ROLE_TASK_WEIGHT_UNIFORM.shape == (T.N_TASK_TYPES, T.N_ROLES)
     assert T.ROLE_CONTACT_SHARE.shape == (T.N_ROLES,)
+
+
+@pytest.mark.parametrize("authority", [0.2, 0.9, 1.0])
+def test_residents_start_at_the_efficacy_fixed_point(authority):
+    """docs/ODD.md §5: initial efficacy ~ Beta(c ε*, c (1 − ε*)) around the fixed point ε*(δ) of
+    consultation learning (``EFFICACY_CONCENTRATION`` = c), kept inside (0, 1): its mean within
+    4.5 standard errors of ε*, its variance that of the beta distribution within 15 %."""
+    from model.model import efficacy_fixed_point
+
+    m = GovernanceModel(rng=31, horizon=1, burn_in=0, communities_per_street=4, residents_per_community=1500,
+                        decision_authority=authority, loser_learning=0.0 if authority == 1.0 else 0.5)
+    e = m.residents.efficacy
+    star = min(max(efficacy_fixed_point(authority, m.p["loser_learning"]), 1e-6), 1 - 1e-6)
+    c = T.EFFICACY_CONCENTRATION
+    var = star * (1 - star) / (c + 1)
+    assert abs(e.mean() - star) < 4.5 * np.sqrt(var / len(e)) + 1e-9, (e.mean(), star)
+    if 0.01 < star < 0.99:
+        assert abs(e.var() / var - 1) < 0.15
