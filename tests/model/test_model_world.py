@@ -372,3 +372,67 @@ def test_residents_start_at_the_efficacy_fixed_point(authority):
     assert abs(e.mean() - star) < 4.5 * np.sqrt(var / len(e)) + 1e-9, (e.mean(), star)
     if 0.01 < star < 0.99:
         assert abs(e.var() / var - 1) < 0.15
+
+
+def test_households_take_the_drawn_sizes_and_the_last_one_the_remainder():
+    """docs/ODD.md §5: each community's residents fill households of 1 + Poisson(size − 1)
+    residents drawn in turn; the last household takes what is left, so it is never larger
+    than its draw, and the households number as many draws as it takes to reach the size."""
+    from types import SimpleNamespace
+
+    from model.world import build_residents
+
+    sizes = np.array([1, 2, 7, 40, 333])
+    comm = SimpleNamespace(n=len(sizes), size=sizes, urban=np.array([False, True, False, True, False]),
+                           start=np.concatenate(([0], np.cumsum(sizes)[:-1])), radius=np.ones(len(sizes)))
+    p = {"household_size_urban": 2.6, "household_size_rural": 3.4, "youth_share": 0.3, "elderly_share": 0.2}
+    res = build_residents(comm, p, np.random.default_rng(8))
+    rng = np.random.default_rng(8)
+    want, next_hh = [], 0
+    for c, n in enumerate(sizes):
+        draws = 1 + rng.poisson((2.6 if comm.urban[c] else 3.4) - 1.0, size=n)
+        ends = np.cumsum(draws)
+        k = int(np.argmax(ends >= n)) + 1  # households needed to hold n residents
+        got = np.bincount(res["household"][comm.start[c]:comm.start[c] + n] - next_hh)
+        assert len(got) == k and np.array_equal(got[:-1], draws[:k - 1]), c
+        assert 1 <= got[-1] <= draws[k - 1] and got.sum() == n
+        want.append(got)
+        next_hh += k
+    assert res["household"][-1] == next_hh - 1
+
+
+def test_the_agents_expose_exactly_their_tables_view_columns():
+    """A Resident, Cadre and SocialOrganisation has a property for each column of its table
+    declared with ``view``, and no generated one for a column declared without it (a class may
+    write its own, e.g. a resident's needs as a tuple of service names)."""
+    from model.agents import Cadre, Resident, SocialOrganisation
+    from model.state import ORGANISATIONS, POSTS, RESIDENTS
+
+    def generated_doc(col):
+        return f"{col.meaning} ({col.unit})" if col.unit else col.meaning
+
+    hidden = 0
+    for cls, columns in ((Resident, RESIDENTS), (Cadre, POSTS), (SocialOrganisation, ORGANISATIONS)):
+        for col in columns:
+            attr = getattr(cls, col.name, None)
+            if col.view:
+                assert attr is not None, (cls.__name__, col.name)
+            else:
+                hidden += 1
+                assert not (isinstance(attr, property) and attr.__doc__ == generated_doc(col)), (cls.__name__, col.name)
+    assert hidden > 0  # some columns are internal, so the rule is tested both ways
+
+
+def test_advance_with_agent_data_records_every_month_as_stepping_does():
+    """``advance()`` (the fast way to the horizon) takes agent data month by month: the same
+    agent and model tables as ``step()`` month after month, through a scheduled change."""
+    kw = dict(rng=12, horizon=7, burn_in=3, communities_per_street=2, residents_per_community=120,
+              panel_size=20, schedule=[(4, "pay_topup", 900.0)])
+    fast, slow = GovernanceModel(**kw), GovernanceModel(**kw)
+    fast.advance()
+    slow.run_model()
+    a, b = fast.datacollector.get_model_vars_dataframe(), slow.datacollector.get_model_vars_dataframe()
+    assert a["month"].tolist() == list(range(8))
+    assert a.equals(b)
+    fa, sa = fast.datacollector.get_agent_vars_dataframe(), slow.datacollector.get_agent_vars_dataframe()
+    assert len(fa) > 0 and fa.equals(sa)
