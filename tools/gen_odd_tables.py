@@ -81,13 +81,19 @@ def _world(t) -> str:
     return "; ".join(parts) or "baseline"
 
 
+def _figure(v: float) -> str:
+    """A target's figure to the digits it was declared with (12 significant), so the table
+    shows any change of it."""
+    return f"{v:.12g}"
+
+
 def target_table() -> str:
     rows = ["| target | role | output (kind, months) | value [interval] | world | meaning | source |",
             "|---|---|---|---|---|---|---|"]
     for t in TARGETS.values():
         months = f"{t.window[0]}-{t.window[1]}"
-        rows.append(f"| `{t.name}` | {t.role} | `{t.output}` ({t.kind}, {months}) | {_fmt(t.value)} "
-                    f"[{_fmt(t.low)}, {_fmt(t.high)}] | {_cell(_world(t))} | {_cell(t.meaning)} | {_cell(t.source)} |")
+        rows.append(f"| `{t.name}` | {t.role} | `{t.output}` ({t.kind}, {months}) | {_figure(t.value)} "
+                    f"[{_figure(t.low)}, {_figure(t.high)}] | {_cell(_world(t))} | {_cell(t.meaning)} | {_cell(t.source)} |")
     return "\n".join(rows)
 
 
