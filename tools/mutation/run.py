@@ -279,6 +279,9 @@ def execute(*, workers: int) -> None:
     if not pending:
         print("mutation: nothing pending", flush=True)
         return
+    # the commit whose tests the copies hold: taken before copying, as later commits do not reach them
+    commit = _git("rev-parse", "--short", "HEAD")
+    dirty = bool(_git("status", "--porcelain", "--", "model", "tests"))
     dirs, wall = prepare_workers(workers)
     timeout = round(4.0 * wall + 300.0)  # generous: the machine is shared, and a timeout counts as a kill
     print(f"mutation: {len(pending)} mutants on {workers} workers, timeout {timeout} s each", flush=True)
@@ -332,8 +335,8 @@ def execute(*, workers: int) -> None:
             proc.join(timeout=10)
         with RUNS.open("a") as fh:
             fh.write(json.dumps({"start": started, "end": time.time(), "mutants": done, "workers": workers,
-                                 "timeout": timeout, "counts": dict(counts), "commit": _git("rev-parse", "--short", "HEAD"),
-                                 "dirty": bool(_git("status", "--porcelain", "--", "model", "tests"))}) + "\n")
+                                 "timeout": timeout, "counts": dict(counts), "commit": commit,
+                                 "dirty": dirty}) + "\n")
 
 
 def rerun_survivors() -> int:
