@@ -683,12 +683,7 @@ def update_workforce(q, m_index, election, hist, po_community, po_role, po_partt
     P = len(po_community)
     C = len(com_balance)
     leave = np.zeros(P, dtype=np.bool_)
-    # community social capital: residents' mean trust and belonging
-    capital = np.full(C, 0.5)
-    if q.mech_capital_retention > 0.5:
-        for c in range(C):
-            if resident_sums[0, c] > 0:
-                capital[c] = resident_sums[1, c] / resident_sums[0, c]
+    capital = social_capital(q, resident_sums, C)
     pay = post_pay(q, base_pay, po_grade, po_established)
     n_sep, n_quit, n_staff = separations(q, po_community, po_filled, po_origin, po_parttime, insured, po_established,
                                          po_age, po_tenure, po_burnout, po_embed, po_term_left, po_skill, po_admin,
@@ -723,6 +718,19 @@ def update_workforce(q, m_index, election, hist, po_community, po_role, po_partt
     hist[1, m_index] = n_quit
     hist[2, m_index] = n_staff + n_laid
     hist[3, m_index] = n_lost
+
+
+@jit
+def social_capital(q, resident_sums, C):
+    """Each community's social capital: its present residents' mean of trust and belonging
+    (``resident_sums``: residents present, that sum); ½ in a community nobody lives in, and
+    everywhere with ``mech_capital_retention`` off."""
+    capital = np.full(C, 0.5)
+    if q.mech_capital_retention > 0.5:
+        for c in range(C):
+            if resident_sums[0, c] > 0:
+                capital[c] = resident_sums[1, c] / resident_sums[0, c]
+    return capital
 
 
 @jit

@@ -54,6 +54,22 @@ def test_careers_convert_eligible_workers_at_the_establishment_rate_and_climb_th
     assert not est0.any() and not grade.any()
 
 
+@pytest.mark.parametrize("on", [True, False])
+def test_social_capital_is_the_mean_of_trust_and_belonging_of_those_present(on):
+    """docs/ODD.md §7.6: a community's social capital is its present residents' mean of
+    ½(trust + belonging) — one resident left counts as a community — ½ where nobody lives, and
+    ½ everywhere with ``mech_capital_retention`` off."""
+    q = record(mech_capital_retention=on)
+    community = np.array([0, 0, 0, 1, 2, 2], np.int32)
+    present = np.array([True, True, False, True, False, False])
+    trust = np.array([0.2, 0.6, 0.9, 0.8, 0.1, 0.1])
+    belonging = np.array([0.4, 0.8, 0.9, 0.6, 0.3, 0.3])
+    sums = P.resident_sums(community, present, trust, belonging, 3)
+    capital = P.social_capital(q, sums, 3)
+    want = [(0.3 + 0.7) / 2, 0.7, 0.5] if on else [0.5, 0.5, 0.5]
+    assert np.allclose(capital, want)
+
+
 def test_post_pay_adds_grade_steps_and_the_establishment_premium():
     """pay = base × (1 + ``grade_step`` · grade) × (1 + ``establishment_premium`` · established)."""
     q = record(grade_step=0.1, establishment_premium=0.25)
