@@ -28,7 +28,7 @@ import hashlib
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,8 +115,7 @@ def _find(name_or_path: str | os.PathLike[str], directory: Path) -> Path:
     if cand.is_file():
         return cand
     known = list_scenarios(directory)
-    close = difflib.get_close_matches(s, known, n=3)
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    hint = did_you_mean(s, known)
     raise ScenarioError(_rel(directory), "", _MISSING, f"no scenario named {_q(s)}",
                         f"{hint}known: {', '.join(known) or '(none)'}")
 
@@ -160,21 +159,43 @@ def _int(fname: str, key: str, value: Any, lo: int, hi: int) -> int:
     return value
 
 
-def _param(fname: str, key: str, name: Any, value: Any, *, scheduled: bool) -> Any:
-    from model.parameters import REGISTRY, ParameterError, validate_value
+def did_you_mean(name: Any, choices: Iterable[str]) -> str:
+    """"did you mean 'a' or 'b'? " for the up to three choices closest to ``name``; else ""."""
+    close = difflib.get_close_matches(str(name)[:200], list(choices), n=3)
+    return f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+
+
+def unknown_parameter_help(name: Any) -> str:
+    """What to say of a name the registry does not declare: the closest names, where the
+    declared ones are listed."""
+    from model.parameters import REGISTRY
+
+    hint = did_you_mean(name, REGISTRY)
+    return f"{hint}see docs/ODD.md for the {len(REGISTRY)} declared parameters"
+
+
+def registry_value(name: Any, value: Any, *, scheduled: bool, fail: Callable[[str, str], Exception],
+                   set_instead: str) -> Any:
+    """``value`` validated for the registry parameter ``name`` (the scenario and targets files
+    share this check); ``fail(problem, allowed)`` makes the error to raise. A scheduled change
+    of a parameter whose kind shapes the world from month 0 (``UNSCHEDULABLE``) is refused with
+    where to ``set_instead``."""
+    from model.parameters import REGISTRY, UNSCHEDULABLE, ParameterError, validate_value
 
     if not isinstance(name, str) or name not in REGISTRY:
-        close = difflib.get_close_matches(str(name)[:200], REGISTRY, n=3)
-        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-        raise ScenarioError(fname, key, value, f"unknown parameter {_q(name)}",
-                            f"{hint}see docs/ODD.md for the {len(REGISTRY)} declared parameters")
-    if scheduled and REGISTRY[name].kind == "structural":
-        raise ScenarioError(fname, key, value, f"'{name}' is structural and cannot be scheduled",
-                            "set it in [params] instead")
+        raise fail(f"unknown parameter {_q(name)}", unknown_parameter_help(name))
+    kind = REGISTRY[name].kind
+    if scheduled and kind in UNSCHEDULABLE:
+        raise fail(f"'{name}' is {kind} and cannot be scheduled", f"set it in {set_instead} instead")
     try:
         return validate_value(name, value)
     except ParameterError as err:
-        raise ScenarioError(fname, key, value, "not allowed", err.allowed) from None
+        raise fail("not allowed", err.allowed) from None
+
+
+def _param(fname: str, key: str, name: Any, value: Any, *, scheduled: bool) -> Any:
+    return registry_value(name, value, scheduled=scheduled, set_instead="[params]",
+                          fail=lambda problem, allowed: ScenarioError(fname, key, value, problem, allowed))
 
 
 def _schedule(fname: str, value: Any) -> list[list[Any]]:
@@ -259,8 +280,7 @@ def _load(path: Path, stack: tuple[Path, ...]) -> tuple[Scenario, list[bytes]]:
         ppath = path.parent / f"{ext}.toml"
         if not ppath.is_file():
             known = list_scenarios(path.parent)
-            close = difflib.get_close_matches(ext, known, n=3)
-            hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+            hint = did_you_mean(ext, known)
             raise ScenarioError(fname, "extends", ext, "no such scenario in this folder", f"{hint}known: {', '.join(known)}")
         parent, blobs = _load(ppath, (*stack, rp))
     params_raw = data.get("params", {})

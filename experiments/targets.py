@@ -123,20 +123,11 @@ def _text(fname: str, key: str, v: Any) -> str:
 
 
 def _param(fname: str, key: str, name: Any, value: Any, *, scheduled: bool) -> Any:
-    from model.parameters import REGISTRY, UNSCHEDULABLE, ParameterError, validate_value
+    from .scenarios import registry_value
 
-    if not isinstance(name, str) or name not in REGISTRY:
-        close = difflib.get_close_matches(str(name)[:200], REGISTRY, n=3)
-        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-        raise TargetsFileError(fname, key, value, f"unknown parameter {spelling.key(name)}",
-                               f"{hint}one of the {len(REGISTRY)} parameters of docs/ODD.md")
-    if scheduled and REGISTRY[name].kind in UNSCHEDULABLE:
-        raise TargetsFileError(fname, key, value, f"'{name}' is {REGISTRY[name].kind} and cannot be scheduled",
-                               "set it in the target's setting instead")
-    try:
-        return validate_value(name, value)
-    except ParameterError as err:
-        raise TargetsFileError(fname, key, value, "not allowed", err.allowed.removeprefix("allowed: ")) from None
+    return registry_value(name, value, scheduled=scheduled, set_instead="the target's setting",
+                          fail=lambda problem, allowed: TargetsFileError(fname, key, value, problem,
+                                                                         allowed.removeprefix("allowed: ")))
 
 
 def _schedule(fname: str, key: str, value: Any) -> tuple[tuple[int, str, Any], ...]:
@@ -273,14 +264,13 @@ def check_parameters(names: Iterable[str], *, file: str = "command line", key: s
     prior); else :class:`TargetsFileError` naming the first that is not."""
     from model.parameters import REGISTRY
 
+    from .scenarios import unknown_parameter_help
+
     out: list[str] = []
     for i, name in enumerate(names):
         k = f"{key}[{i}]"
         if name not in REGISTRY:
-            close = difflib.get_close_matches(str(name)[:200], REGISTRY, n=3)
-            hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-            raise TargetsFileError(file, k, name, "unknown parameter",
-                                   f"{hint}one of the {len(REGISTRY)} parameters of docs/ODD.md")
+            raise TargetsFileError(file, k, name, "unknown parameter", unknown_parameter_help(name))
         p = REGISTRY[name]
         if p.type != "float":
             raise TargetsFileError(file, k, name, f"is a {p.type} parameter; a prior is a range of numbers",

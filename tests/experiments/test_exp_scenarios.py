@@ -73,6 +73,7 @@ def test_extends_inherits_and_overrides(tmp_path):
     ('[params]\nbudget_regime = "grant"\n', "params.budget_regime", "project"),
     ('[schedule.24]\npay_director = -5\n', "schedule.24.pay_director", "[0, 20000]"),
     ('[schedule.24]\nn_streets = 2\n', "schedule.24.n_streets", "structural"),
+    ('[schedule.24]\nmech_elections = false\n', "schedule.24.mech_elections", "mechanism and cannot be scheduled"),
     ('[schedule.soon]\npay_director = 2500\n', "schedule.soon", "whole number"),
     ('[[schedule]]\nmonth = 24\nname = "pay_director"\n', "schedule[0]", "missing ['value']"),
     ('horizon = 12\n[schedule.24]\npay_director = 2500\n', "schedule.24.pay_director", "after the horizon"),
